@@ -151,6 +151,7 @@ struct Codec {
   TrackType type = TrackType::video;
   CodecId id = CodecId::unknown;
   std::uint8_t track_id = 0;
+  std::int64_t timestamp = 0;  // ms, of the message that carried it (unwrapped)
   SharedBytes owner;
   // The raw config record (avcC, hvcC, av1C, vpcC, AudioSpecificConfig, OpusHead, dfLa
   // body, ...) as a view into owner; empty for codecs without one.
@@ -168,6 +169,11 @@ struct Codec {
   // AV1 only: MPEG2TSSequenceStart (packet type 5) instead of SequenceStart; config then
   // holds the AV1 video descriptor and details stays monostate.
   bool mpeg2ts = false;
+  // No sequence header on the wire: announced by the Demuxer on a track's first frame
+  // (legacy MP3/PCM/G.711/..., and again when the legacy flags byte changes; enhanced
+  // .mp3/ac-3/ec-3). Muxer::mux() of such a Codec yields a message with an empty payload
+  // that must not be sent (see Muxer::has_wire_form).
+  bool from_frame = false;
 };
 
 struct VideoSample {
@@ -220,6 +226,7 @@ struct SequenceEnd {
   TrackType type = TrackType::video;
   std::uint8_t track_id = 0;
   CodecId codec = CodecId::unknown;
+  std::int64_t timestamp = 0;
   // Mux hints.
   bool enhanced = false;
   MultitrackMode multitrack = MultitrackMode::none;

@@ -254,7 +254,10 @@ struct VideoCommand {
   std::int64_t timestamp = 0;
   bool enhanced = false;
   std::uint8_t legacy_codec_id = 0;  // legacy header low nibble as received
-  std::uint8_t command = 0;
+  std::uint8_t packet_type = 0;      // enhanced header low nibble as received
+  std::uint8_t command = 0;          // body[0], or what mux writes when body is empty
+  SharedBytes owner;
+  ByteView body;  // bytes after the header byte (the command UI8 and anything after it)
 };
 
 // Enhanced RTMP audio MultichannelConfig packet (packet type 4).

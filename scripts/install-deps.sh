@@ -5,7 +5,7 @@ pkgs=(
   g++ clang-14 libclang-rt-14-dev clang-format-14 cmake ninja-build pkg-config
   libboost1.81-dev libssl-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  ffmpeg nginx libnginx-mod-rtmp rtmpdump openssl procps
+  ffmpeg nginx libnginx-mod-rtmp rtmpdump openssl procps python3 git
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
 )
 missing=()

@@ -21,17 +21,17 @@ enum class errc {
   invalid_chunk_size,      // Set Chunk Size of 0 or with the top bit set
   too_many_chunk_streams,  // more live chunk streams than Limits::max_chunk_streams
   too_many_partial_messages,
-  invalid_chunk_header,    // a type 1/2/3 chunk with no previous header on its chunk stream
-  amf_depth_exceeded,      // nesting deeper than Limits::max_amf_depth
-  amf_invalid_marker,      // an AMF type marker the format does not define
-  amf_too_many_items,      // a container claiming more items than Limits::max_amf_items
-  unexpected_message,      // a command or message out of order (publish before connect, ...)
-  unsupported,             // valid but not supported (codec, AMF type in this position)
+  invalid_chunk_header,  // a type 1/2/3 chunk with no previous header on its chunk stream
+  amf_depth_exceeded,    // nesting deeper than Limits::max_amf_depth
+  amf_invalid_marker,    // an AMF type marker the format does not define
+  amf_too_many_items,    // a container claiming more items than Limits::max_amf_items
+  unexpected_message,    // a command or message out of order (publish before connect, ...)
+  unsupported,           // valid but not supported (codec, AMF type in this position)
   // Local conditions.
   timeout,
-  rejected,       // the handler (or the peer) refused: detail holds the description
-  closed,         // the connection is closed
-  output_full,    // a bounded outgoing queue is full
+  rejected,     // the handler (or the peer) refused: detail holds the description
+  closed,       // the connection is closed
+  output_full,  // a bounded outgoing queue is full
   invalid_argument,
   address_in_use,
   io_error,

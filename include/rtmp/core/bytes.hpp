@@ -90,8 +90,8 @@ class ByteReader {
  private:
   std::optional<Error> need(std::size_t n) const {
     if (remaining() < n)
-      return Error(errc::truncated, "need " + std::to_string(n) + " bytes, have " +
-                                        std::to_string(remaining()));
+      return Error(errc::truncated,
+                   "need " + std::to_string(n) + " bytes, have " + std::to_string(remaining()));
     return std::nullopt;
   }
   template <class T>

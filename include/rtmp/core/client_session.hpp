@@ -1,0 +1,100 @@
+// The client side of one RTMP connection, without I/O. Commands may be issued before the
+// handshake completes; they are queued and sent in order once it does.
+//
+// Typical publish:  start → connect → [on_connected] → create_stream → [on_stream_created]
+//                   → publish → [on_status NetStream.Publish.Start] → send_message* →
+//                   fc_unpublish + delete_stream
+#pragma once
+
+#include "rtmp/core/chunk.hpp"
+#include "rtmp/core/command.hpp"
+#include "rtmp/core/control.hpp"
+#include "rtmp/core/handshake.hpp"
+#include "rtmp/core/output_queue.hpp"
+#include "rtmp/core/session.hpp"
+
+#include <map>
+#include <optional>
+
+namespace rtmp {
+
+struct ConnectParams {
+  std::string app;
+  std::string tc_url;
+  std::string flash_ver = "FMLE/3.0 (compatible; rtmpcxx)";
+  std::string swf_url;
+  std::string page_url;
+  double object_encoding = 0;
+  std::vector<std::string> fourcc_list;  // Enhanced RTMP codecs to announce
+  std::vector<amf::Value> args;          // extra connect arguments
+  bool player = false;                   // add the player fields (audioCodecs, videoCodecs, ...)
+};
+
+class ClientSessionHandler {
+ public:
+  virtual ~ClientSessionHandler() = default;
+  virtual void on_connected(const amf::Value& /*info*/) {}
+  virtual void on_stream_created(std::uint32_t /*stream_id*/) {}
+  // onStatus on a stream: info has level, code, description.
+  virtual void on_status(std::uint32_t /*stream_id*/, const amf::Value& /*info*/) {}
+  // _error in answer to `command` (connect, createStream, ...).
+  virtual void on_command_error(const std::string& /*command*/, const amf::Value& /*info*/) {}
+  virtual void on_metadata(std::uint32_t /*stream_id*/, const amf::Value& /*data*/,
+                           const Message& /*raw*/) {}
+  virtual void on_data(const Message&, const std::vector<amf::Value>&) {}
+  virtual void on_media(const Message&) {}
+  virtual void on_user_control(const control::UserControl&) {}
+  virtual void on_command(std::uint32_t /*stream_id*/, const Command&) {}
+};
+
+class ClientSession {
+ public:
+  ClientSession(const SessionOptions& options, ClientSessionHandler& handler);
+
+  // Queues C0+C1. Call once, first.
+  void start(TimePoint now);
+  Result<void> feed(ByteView in, TimePoint now);
+  std::optional<TimePoint> next_deadline() const;
+  Result<void> on_deadline(TimePoint now);
+  OutputQueue& output() noexcept { return out_; }
+  bool handshake_done() const noexcept { return handshake_.done(); }
+  bool server_digest() const noexcept { return handshake_.server_digest(); }
+
+  void connect(const ConnectParams& params);
+  void create_stream();
+  void release_stream(std::string_view key);
+  void fc_publish(std::string_view key);
+  void fc_unpublish(std::string_view key);
+  void publish(std::uint32_t stream_id, std::string_view key, std::string_view type = "live");
+  void play(std::uint32_t stream_id, std::string_view name, double start = -2, double duration = -1,
+            bool reset = true);
+  void delete_stream(std::uint32_t stream_id);
+  void set_buffer_length(std::uint32_t stream_id, std::uint32_t ms);
+  // Media and data to the server (stream_id must be the publishing stream).
+  void send_message(const Message& m);
+  void set_chunk_size(std::uint32_t size);
+  std::uint32_t chunk_size() const noexcept { return encoder_.chunk_size(); }
+
+ private:
+  void queue(const Message& m);
+  void command(std::uint32_t stream_id, std::string_view name, const amf::Value& object,
+               const std::vector<amf::Value>& args, bool expect_reply);
+  Result<void> on_message(const Message& m);
+  Result<void> on_command_message(const Message& m);
+  void maybe_ack();
+
+  SessionOptions options_;
+  ClientSessionHandler& handler_;
+  ClientHandshake handshake_;
+  ChunkDecoder decoder_;
+  ChunkEncoder encoder_;
+  OutputQueue out_;
+  std::vector<Message> pending_;  // issued before the handshake finished
+  std::map<double, std::string> transactions_;
+  double next_txn_ = 1;
+  std::uint32_t peer_window_ = 0;
+  std::uint64_t last_ack_ = 0;
+  std::optional<TimePoint> started_;
+};
+
+}  // namespace rtmp

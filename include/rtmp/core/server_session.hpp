@@ -1,0 +1,115 @@
+// The server side of one RTMP connection, without I/O: bytes in, callbacks and bytes out.
+//
+// Event order for a publisher:
+//   on_connect → on_create_stream → on_publish → (on_metadata | on_media)* →
+//   on_delete_stream (or the connection ends)
+// and for a player:
+//   on_connect → on_create_stream → on_play → [the application sends media] → on_delete_stream
+// Callbacks run inside feed(); they may queue output (send_*) but never call feed().
+#pragma once
+
+#include "rtmp/core/chunk.hpp"
+#include "rtmp/core/command.hpp"
+#include "rtmp/core/control.hpp"
+#include "rtmp/core/handshake.hpp"
+#include "rtmp/core/output_queue.hpp"
+#include "rtmp/core/session.hpp"
+
+#include <map>
+#include <optional>
+
+namespace rtmp {
+
+class ServerSessionHandler {
+ public:
+  virtual ~ServerSessionHandler() = default;
+  virtual Decision on_connect(const ConnectInfo&) { return Decision::accept(); }
+  virtual void on_create_stream(std::uint32_t /*stream_id*/) {}
+  virtual Decision on_publish(const PublishInfo&) { return Decision::accept(); }
+  virtual Decision on_play(const PlayInfo&) { return Decision::accept(); }
+  // Metadata from @setDataFrame/onMetaData; `data` is an object or ECMA array.
+  virtual void on_metadata(std::uint32_t /*stream_id*/, const amf::Value& /*data*/,
+                           const Message& /*raw*/) {}
+  // Other data messages (|RtmpSampleAccess, onTextData, ...).
+  virtual void on_data(const Message&, const std::vector<amf::Value>&) {}
+  // Audio and video messages of a published stream (aggregates already split).
+  virtual void on_media(const Message&) {}
+  // FCUnpublish, closeStream or deleteStream. Return false to close the connection.
+  virtual bool on_delete_stream(std::uint32_t /*stream_id*/) { return true; }
+  virtual void on_pause(std::uint32_t /*stream_id*/, bool /*pause*/, double /*ms*/) {}
+  // Any command the session does not handle itself.
+  virtual void on_command(std::uint32_t /*stream_id*/, const Command&) {}
+};
+
+class ServerSession {
+ public:
+  enum class State { handshake, connecting, connected, closed };
+
+  ServerSession(const SessionOptions& options, ServerSessionHandler& handler);
+
+  // Consumes all of `in`. An error means the peer broke the protocol or sent what our
+  // limits refuse: close the connection with error().message() as the reason. Everything
+  // delivered to the handler before the error stays delivered.
+  Result<void> feed(ByteView in, TimePoint now);
+  // Timers: handshake timeout and idle timeout. on_deadline returns errc::timeout when due.
+  std::optional<TimePoint> next_deadline() const;
+  Result<void> on_deadline(TimePoint now);
+
+  OutputQueue& output() noexcept { return out_; }
+  // True once the session wants the connection closed (after a rejected connect, a
+  // protocol error, or on_delete_stream returning false), when output has drained.
+  bool want_close() const noexcept { return state_ == State::closed; }
+  State state() const noexcept { return state_; }
+  const ConnectInfo& connect_info() const noexcept { return connect_; }
+  bool digest_handshake() const noexcept { return handshake_.digest(); }
+
+  // Sending to the peer (a player). Media messages must carry the play stream id.
+  void send_message(const Message& m);
+  // A message already chunk-encoded once with ChunkEncoder::encode_standalone at this
+  // session's chunk size; `header` is the message it encodes (payload may be empty).
+  void send_encoded(const SharedBytes& chunks, const Message& header);
+  void send_status(std::uint32_t stream_id, std::string_view level, std::string_view code,
+                   std::string_view description);
+  void send_user_control(const control::UserControl& uc);
+  // StreamEOF + NetStream.Play.UnpublishNotify style notifications are the caller's choice.
+  std::uint32_t chunk_size() const noexcept { return encoder_.chunk_size(); }
+  // Stream ids this session plays / publishes on.
+  const std::map<std::uint32_t, PlayInfo>& playing() const noexcept { return playing_; }
+  const std::map<std::uint32_t, PublishInfo>& publishing() const noexcept { return publishing_; }
+  std::uint64_t bytes_received() const noexcept { return decoder_.bytes_received(); }
+
+  // Ends the session: the caller closes the connection once output has drained.
+  void close() { state_ = State::closed; }
+
+ private:
+  Result<void> on_message(const Message& m);
+  Result<void> on_command_message(const Message& m);
+  Result<void> on_data_message(const Message& m);
+  Result<void> handle_connect(const Command& c);
+  Result<void> handle_publish(const Message& m, const Command& c);
+  Result<void> handle_play(const Message& m, const Command& c);
+  void handle_delete(std::uint32_t stream_id);
+  void send_result(double txn, const amf::Value& object, const std::vector<amf::Value>& args = {});
+  void queue(const Message& m);
+  void maybe_ack();
+
+  SessionOptions options_;
+  ServerSessionHandler& handler_;
+  ServerHandshake handshake_;
+  ChunkDecoder decoder_;
+  ChunkEncoder encoder_;
+  OutputQueue out_;
+  Bytes scratch_;
+  State state_ = State::handshake;
+  ConnectInfo connect_;
+  std::map<std::uint32_t, PlayInfo> playing_;
+  std::map<std::uint32_t, PublishInfo> publishing_;
+  std::uint32_t next_stream_id_ = 1;
+  std::uint32_t streams_created_ = 0;
+  std::uint32_t peer_window_ = 0;  // peer's Window Acknowledgement Size
+  std::uint64_t last_ack_ = 0;
+  std::optional<TimePoint> started_;
+  std::optional<TimePoint> last_input_;
+};
+
+}  // namespace rtmp

@@ -1,0 +1,56 @@
+// rtmp::Server: accepts RTMP connections and hands each to its own Handler.
+//
+//   rtmp::ServerOptions opts;
+//   opts.port = 0;                                   // any free port
+//   opts.handler = [](const std::any&) { return std::make_unique<MyHandler>(); };
+//   auto server = rtmp::Server::start(std::move(opts));
+//   if (!server) { log(server.error().message()); }
+//   (*server)->port();  ...  (*server)->stop();
+#pragma once
+
+#include "rtmp/core/limits.hpp"
+#include "rtmp/error.hpp"
+#include "rtmp/handler.hpp"
+
+#include <any>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace rtmp {
+
+using HandlerFactory = std::function<std::unique_ptr<Handler>(const std::any& handler_options)>;
+
+struct ServerOptions {
+  std::uint16_t port = 1935;  // 0 = any free port; Server::port() tells which
+  std::string bind;           // address to listen on; empty = all IPv4 and IPv6
+  HandlerFactory handler;     // required
+  std::any handler_options;   // handed to every handler the factory makes
+  bool demux = true;          // false: Handler::on_message gets raw messages
+  Limits limits;
+  std::uint32_t chunk_size = 4096;  // outgoing chunk size
+  unsigned threads = 0;             // 0 = hardware concurrency (own threads only)
+  // Run on the caller's io_context instead of own threads (the caller runs it).
+  boost::asio::io_context* io_context = nullptr;
+};
+
+class Server {
+ public:
+  // Binds and starts accepting. Errors: invalid_argument (no handler, bad bind address,
+  // bad TLS files), address_in_use, io_error.
+  static Result<std::unique_ptr<Server>> start(ServerOptions options);
+
+  virtual ~Server() = default;  // stops
+  virtual std::uint16_t port() const noexcept = 0;
+  // Closes the listener, ends every session (each handler gets on_disconnect) and, when
+  // running on own threads, waits for handlers to finish. Idempotent.
+  virtual void stop() = 0;
+  virtual std::size_t session_count() const noexcept = 0;
+};
+
+}  // namespace rtmp

@@ -1,0 +1,329 @@
+#include "rtmp/core/server_session.hpp"
+
+#include "rtmp/core/control.hpp"
+
+#include <string>
+
+namespace rtmp {
+namespace {
+
+std::string string_prop(const amf::Value& obj, std::string_view key) {
+  const amf::Value* v = obj.is_object() ? obj.get(key) : nullptr;
+  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+Error unexpected(std::string what) {
+  return Error(errc::unexpected_message, std::move(what));
+}
+
+}  // namespace
+
+ServerSession::ServerSession(const SessionOptions& options, ServerSessionHandler& handler)
+    : options_(options),
+      handler_(handler),
+      handshake_(options.random ? options.random : system_random()),
+      decoder_(options.limits) {}
+
+Result<void> ServerSession::feed(ByteView in, TimePoint now) {
+  if (state_ == State::closed) return {};
+  if (!started_) started_ = now;
+  last_input_ = now;
+  if (state_ == State::handshake) {
+    auto used = handshake_.feed(in);
+    if (!used) {
+      state_ = State::closed;
+      return used.error();
+    }
+    if (auto pending = handshake_.output(); !pending.empty()) {
+      out_.push_copy(pending);
+      handshake_.consume_output(pending.size());
+    }
+    in = in.subspan(*used);
+    if (!handshake_.done()) return {};
+    state_ = State::connecting;
+  }
+  while (!in.empty() && state_ != State::closed) {
+    auto step = decoder_.decode(in);
+    if (!step) {
+      state_ = State::closed;
+      return step.error();
+    }
+    in = in.subspan(step->consumed);
+    if (step->message) {
+      if (auto r = on_message(*step->message); !r) {
+        state_ = State::closed;
+        return r.error();
+      }
+    }
+  }
+  maybe_ack();
+  return {};
+}
+
+std::optional<TimePoint> ServerSession::next_deadline() const {
+  if (state_ == State::closed || !started_) return std::nullopt;
+  if (state_ == State::handshake)
+    return *started_ + std::chrono::milliseconds(options_.limits.handshake_timeout_ms);
+  // Players legitimately send nothing for long periods; only idle publishers and
+  // connections that never get to publish or play time out.
+  bool idle_matters = !publishing_.empty() || playing_.empty();
+  if (options_.limits.idle_timeout_ms > 0 && idle_matters && last_input_)
+    return *last_input_ + std::chrono::milliseconds(options_.limits.idle_timeout_ms);
+  return std::nullopt;
+}
+
+Result<void> ServerSession::on_deadline(TimePoint now) {
+  auto due = next_deadline();
+  if (!due || now < *due) return {};
+  bool in_handshake = state_ == State::handshake;
+  state_ = State::closed;
+  if (in_handshake)
+    return Error(errc::timeout, "handshake not completed within " +
+                                    std::to_string(options_.limits.handshake_timeout_ms) + " ms");
+  return Error(errc::timeout,
+               "no data received for " + std::to_string(options_.limits.idle_timeout_ms) + " ms");
+}
+
+void ServerSession::queue(const Message& m) {
+  Bytes wire;
+  encoder_.encode(m, wire);
+  out_.push(make_shared_bytes(std::move(wire)));
+}
+
+void ServerSession::send_message(const Message& m) {
+  if (state_ == State::closed) return;
+  queue(m);
+}
+
+void ServerSession::send_encoded(const SharedBytes& chunks, const Message& header) {
+  if (state_ == State::closed) return;
+  encoder_.note_sent(header);
+  out_.push(chunks);
+}
+
+void ServerSession::send_status(std::uint32_t stream_id, std::string_view level,
+                                std::string_view code, std::string_view description) {
+  queue(make_command(stream_id, "onStatus", 0, amf::Value::null(),
+                     {status_object(level, code, description)}, csid::data));
+}
+
+void ServerSession::send_user_control(const control::UserControl& uc) {
+  queue(control::user_control(uc));
+}
+
+void ServerSession::send_result(double txn, const amf::Value& object,
+                                const std::vector<amf::Value>& args) {
+  queue(make_command(0, "_result", txn, object, args));
+}
+
+void ServerSession::maybe_ack() {
+  if (peer_window_ == 0) return;
+  std::uint64_t received = decoder_.bytes_received();
+  if (received - last_ack_ < peer_window_) return;
+  last_ack_ = received;
+  queue(control::acknowledgement(static_cast<std::uint32_t>(received)));
+}
+
+Result<void> ServerSession::on_message(const Message& m) {
+  switch (m.type) {
+    case msg::window_ack_size: {
+      auto size = control::parse_u32(m.data());
+      if (!size) return size.error();
+      peer_window_ = *size;
+      return {};
+    }
+    case msg::user_control: {
+      auto uc = control::parse_user_control(m.data());
+      if (uc && uc->event == control::UserEvent::ping_request)
+        queue(control::user_control({control::UserEvent::ping_response, uc->value, 0}));
+      return {};  // unknown events are ignored, as the spec allows
+    }
+    case msg::audio:
+    case msg::video:
+      // Media for a stream that is not publishing (e.g. sent before a rejection arrived
+      // at the client) is dropped.
+      if (publishing_.count(m.stream_id)) handler_.on_media(m);
+      return {};
+    case msg::aggregate: {
+      if (!publishing_.count(m.stream_id)) return {};
+      auto parts = split_aggregate(m, options_.limits);
+      if (!parts) return parts.error();
+      for (const auto& part : *parts) {
+        if (part.type == msg::aggregate) return Error(errc::malformed, "nested aggregate message");
+        if (auto r = on_message(part); !r) return r;
+      }
+      return {};
+    }
+    case msg::data_amf0:
+    case msg::data_amf3:
+      return on_data_message(m);
+    case msg::command_amf0:
+    case msg::command_amf3:
+      return on_command_message(m);
+    default:
+      return {};  // set chunk size / abort are applied by the decoder; others need nothing
+  }
+}
+
+Result<void> ServerSession::on_data_message(const Message& m) {
+  auto values = parse_data(m, options_.limits);
+  if (!values) return values.error();
+  if (const amf::Value* meta = find_metadata(*values)) {
+    if (publishing_.count(m.stream_id)) handler_.on_metadata(m.stream_id, *meta, m);
+    return {};
+  }
+  handler_.on_data(m, *values);
+  return {};
+}
+
+Result<void> ServerSession::on_command_message(const Message& m) {
+  auto parsed = parse_command(m, options_.limits);
+  if (!parsed) return parsed.error();
+  const Command& c = *parsed;
+  if (c.name == "connect") {
+    if (state_ != State::connecting) return unexpected("connect received twice");
+    return handle_connect(c);
+  }
+  if (state_ != State::connected) return unexpected("command '" + c.name + "' before connect");
+
+  if (c.name == "createStream") {
+    if (streams_created_ >= 64) return unexpected("more than 64 createStream commands");
+    ++streams_created_;
+    std::uint32_t id = next_stream_id_++;
+    handler_.on_create_stream(id);
+    send_result(c.transaction_id, amf::Value::null(), {amf::Value(static_cast<double>(id))});
+    return {};
+  }
+  if (c.name == "publish") return handle_publish(m, c);
+  if (c.name == "play") return handle_play(m, c);
+  if (c.name == "deleteStream") {
+    const amf::Value* id = c.arg(0);
+    if (id && id->is_number()) handle_delete(static_cast<std::uint32_t>(id->as_number()));
+    return {};
+  }
+  if (c.name == "closeStream") {
+    handle_delete(m.stream_id);
+    return {};
+  }
+  if (c.name == "releaseStream" || c.name == "FCPublish" || c.name == "FCUnpublish" ||
+      c.name == "getStreamLength" || c.name == "_checkbw" || c.name == "checkBandwidth") {
+    // Clients wait for nothing here, but some log a missing reply.
+    if (c.transaction_id != 0)
+      send_result(c.transaction_id, amf::Value::null(), {amf::Value::undefined()});
+    return {};
+  }
+  if (c.name == "pause") {
+    const amf::Value* flag = c.arg(0);
+    const amf::Value* ms = c.arg(1);
+    bool pause = flag && flag->is_boolean() && flag->as_bool();
+    handler_.on_pause(m.stream_id, pause, ms && ms->is_number() ? ms->as_number() : 0);
+    send_status(m.stream_id, "status",
+                pause ? "NetStream.Pause.Notify" : "NetStream.Unpause.Notify",
+                pause ? "Paused." : "Unpaused.");
+    return {};
+  }
+  handler_.on_command(m.stream_id, c);
+  return {};
+}
+
+Result<void> ServerSession::handle_connect(const Command& c) {
+  if (!c.object.is_object()) return Error(errc::malformed, "connect: command object missing");
+  connect_.command_object = c.object;
+  connect_.args = c.args;
+  connect_.app = string_prop(c.object, "app");
+  connect_.tc_url = string_prop(c.object, "tcUrl");
+  connect_.flash_ver = string_prop(c.object, "flashVer");
+  connect_.swf_url = string_prop(c.object, "swfUrl");
+  connect_.page_url = string_prop(c.object, "pageUrl");
+  if (const amf::Value* enc = c.object.get("objectEncoding"); enc && enc->is_number())
+    connect_.object_encoding = enc->as_number();
+  if (const amf::Value* list = c.object.get("fourCcList"); list && list->is_array())
+    for (const auto& item : list->items())
+      if (item.is_string()) connect_.fourcc_list.emplace_back(item.as_string());
+
+  Decision d = handler_.on_connect(connect_);
+  if (!d.accepted) {
+    queue(make_command(
+        0, "_error", c.transaction_id, amf::Value::null(),
+        {status_object("error", d.code.empty() ? "NetConnection.Connect.Rejected" : d.code,
+                       d.description)}));
+    state_ = State::closed;
+    return {};
+  }
+  queue(control::window_ack_size(options_.window_ack_size));
+  queue(control::set_peer_bandwidth(options_.peer_bandwidth, 2));
+  queue(control::set_chunk_size(options_.chunk_size));
+  encoder_.set_chunk_size(options_.chunk_size);
+  auto info = status_object("status", "NetConnection.Connect.Success", "Connection succeeded.");
+  info.set("objectEncoding", amf::Value(connect_.object_encoding));
+  send_result(c.transaction_id,
+              amf::Value::object({{"fmsVer", amf::Value("FMS/3,0,1,123")},
+                                  {"capabilities", amf::Value(31.0)},
+                                  {"mode", amf::Value(1.0)}}),
+              {info});
+  state_ = State::connected;
+  return {};
+}
+
+Result<void> ServerSession::handle_publish(const Message& m, const Command& c) {
+  std::uint32_t sid = m.stream_id;
+  if (sid == 0 || sid >= next_stream_id_)
+    return unexpected("publish on stream id " + std::to_string(sid) + " that was never created");
+  if (publishing_.count(sid) || playing_.count(sid))
+    return unexpected("publish on stream id " + std::to_string(sid) + " that is already in use");
+  const amf::Value* name = c.arg(0);
+  if (!name || !name->is_string()) return Error(errc::malformed, "publish: stream name missing");
+  PublishInfo info;
+  info.stream_id = sid;
+  info.key = std::string(name->as_string());
+  const amf::Value* type = c.arg(1);
+  info.type = type && type->is_string() ? std::string(type->as_string()) : "live";
+
+  Decision d = handler_.on_publish(info);
+  if (!d.accepted) {
+    send_status(sid, "error", d.code.empty() ? "NetStream.Publish.BadName" : d.code, d.description);
+    return {};
+  }
+  publishing_[sid] = info;
+  queue(control::user_control({control::UserEvent::stream_begin, sid, 0}));
+  send_status(sid, "status", "NetStream.Publish.Start", info.key + " is now published.");
+  return {};
+}
+
+Result<void> ServerSession::handle_play(const Message& m, const Command& c) {
+  std::uint32_t sid = m.stream_id;
+  if (sid == 0 || sid >= next_stream_id_)
+    return unexpected("play on stream id " + std::to_string(sid) + " that was never created");
+  if (publishing_.count(sid) || playing_.count(sid))
+    return unexpected("play on stream id " + std::to_string(sid) + " that is already in use");
+  const amf::Value* name = c.arg(0);
+  if (!name || !name->is_string()) return Error(errc::malformed, "play: stream name missing");
+  PlayInfo info;
+  info.stream_id = sid;
+  info.name = std::string(name->as_string());
+  if (const amf::Value* v = c.arg(1); v && v->is_number()) info.start = v->as_number();
+  if (const amf::Value* v = c.arg(2); v && v->is_number()) info.duration = v->as_number();
+  if (const amf::Value* v = c.arg(3); v && v->is_boolean()) info.reset = v->as_bool();
+
+  Decision d = handler_.on_play(info);
+  if (!d.accepted) {
+    send_status(sid, "error", d.code.empty() ? "NetStream.Play.StreamNotFound" : d.code,
+                d.description);
+    return {};
+  }
+  playing_[sid] = info;
+  queue(control::user_control({control::UserEvent::stream_begin, sid, 0}));
+  if (info.reset)
+    send_status(sid, "status", "NetStream.Play.Reset", "Playing and resetting " + info.name + ".");
+  send_status(sid, "status", "NetStream.Play.Start", "Started playing " + info.name + ".");
+  queue(make_data(sid, {amf::Value("|RtmpSampleAccess"), amf::Value(true), amf::Value(true)}));
+  return {};
+}
+
+void ServerSession::handle_delete(std::uint32_t stream_id) {
+  bool known = publishing_.erase(stream_id) + playing_.erase(stream_id) > 0;
+  if (!known) return;
+  if (!handler_.on_delete_stream(stream_id)) state_ = State::closed;
+}
+
+}  // namespace rtmp

@@ -1,0 +1,393 @@
+#include "rtmp/core/server_session.hpp"
+
+#include "rtmp/core/client_session.hpp"
+#include "rtmp/core/control.hpp"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+namespace rtmp {
+namespace {
+
+RandomSource counting_random(std::uint8_t seed) {
+  return [seed](std::span<std::uint8_t> out) mutable {
+    for (auto& b : out) b = seed++;
+  };
+}
+
+Bytes drain(OutputQueue& q) {
+  Bytes all;
+  std::vector<ByteView> views;
+  q.views(views, static_cast<std::size_t>(-1));
+  for (auto v : views) all.insert(all.end(), v.begin(), v.end());
+  q.consume(all.size());
+  return all;
+}
+
+struct RecordingServer : ServerSessionHandler {
+  std::vector<std::string> events;
+  std::vector<Message> media;
+  Decision connect_decision = Decision::accept();
+  Decision publish_decision = Decision::accept();
+  bool keep_on_delete = true;
+
+  Decision on_connect(const ConnectInfo& info) override {
+    events.push_back("connect app=" + info.app + " tcUrl=" + info.tc_url);
+    return connect_decision;
+  }
+  void on_create_stream(std::uint32_t id) override {
+    events.push_back("createStream " + std::to_string(id));
+  }
+  Decision on_publish(const PublishInfo& info) override {
+    events.push_back("publish " + info.key + " " + info.type);
+    return publish_decision;
+  }
+  Decision on_play(const PlayInfo& info) override {
+    events.push_back("play " + info.name);
+    return Decision::accept();
+  }
+  void on_metadata(std::uint32_t sid, const amf::Value& data, const Message&) override {
+    events.push_back("metadata " + std::to_string(sid) + " " + amf::to_string(data));
+  }
+  void on_media(const Message& m) override {
+    media.push_back(m);
+    events.push_back("media type=" + std::to_string(m.type) + " ts=" + std::to_string(m.timestamp) +
+                     " size=" + std::to_string(m.size()));
+  }
+  bool on_delete_stream(std::uint32_t id) override {
+    events.push_back("deleteStream " + std::to_string(id));
+    return keep_on_delete;
+  }
+};
+
+struct RecordingClient : ClientSessionHandler {
+  std::vector<std::string> events;
+  std::uint32_t stream_id = 0;
+  std::vector<Message> media;
+  void on_connected(const amf::Value& info) override {
+    events.push_back("connected " + std::string(info.get("code")->as_string()));
+  }
+  void on_stream_created(std::uint32_t id) override {
+    stream_id = id;
+    events.push_back("stream " + std::to_string(id));
+  }
+  void on_status(std::uint32_t sid, const amf::Value& info) override {
+    events.push_back("status " + std::to_string(sid) + " " +
+                     std::string(info.get("code")->as_string()));
+  }
+  void on_command_error(const std::string& cmd, const amf::Value& info) override {
+    events.push_back("error " + cmd + " " + std::string(info.get("code")->as_string()) + " " +
+                     std::string(info.get("description")->as_string()));
+  }
+  void on_media(const Message& m) override { media.push_back(m); }
+};
+
+struct Pair {
+  SessionOptions sopt, copt;
+  RecordingServer sh;
+  RecordingClient ch;
+  std::unique_ptr<ServerSession> server;
+  std::unique_ptr<ClientSession> client;
+  TimePoint now{};
+  Bytes server_wire;  // everything the server sent, handshake included
+
+  explicit Pair(bool digest) {
+    sopt.random = counting_random(1);
+    copt.random = counting_random(100);
+    copt.digest_handshake = digest;
+    server = std::make_unique<ServerSession>(sopt, sh);
+    client = std::make_unique<ClientSession>(copt, ch);
+    client->start(now);
+  }
+  // Moves bytes both ways until neither side has output.
+  void pump() {
+    for (int i = 0; i < 100; ++i) {
+      Bytes c2s = drain(client->output());
+      Bytes s2c = drain(server->output());
+      server_wire.insert(server_wire.end(), s2c.begin(), s2c.end());
+      if (c2s.empty() && s2c.empty()) return;
+      if (!c2s.empty()) {
+        ASSERT_TRUE(server->feed(c2s, now)) << "server feed";
+      }
+      if (!s2c.empty()) {
+        ASSERT_TRUE(client->feed(s2c, now)) << "client feed";
+      }
+    }
+    FAIL() << "pump did not settle";
+  }
+};
+
+Message media_message(std::uint8_t type, std::uint32_t ts, std::uint32_t sid, std::size_t size,
+                      std::mt19937& rng) {
+  Bytes b(size);
+  for (auto& x : b) x = static_cast<std::uint8_t>(rng());
+  Message m;
+  m.csid = type == msg::audio ? csid::audio : csid::video;
+  m.type = type;
+  m.timestamp = ts;
+  m.stream_id = sid;
+  m.payload = make_shared_bytes(std::move(b));
+  return m;
+}
+
+class RoundTrip : public ::testing::TestWithParam<bool> {};
+
+TEST_P(RoundTrip, PublishFiftyMessagesAcross2To24) {
+  Pair p(GetParam());
+  ConnectParams cp;
+  cp.app = "live";
+  cp.tc_url = "rtmp://127.0.0.1/live";
+  p.client->connect(cp);
+  p.pump();
+  EXPECT_EQ(p.server->digest_handshake(), GetParam());
+  EXPECT_EQ(p.client->server_digest(), GetParam());
+  p.client->release_stream("key");
+  p.client->fc_publish("key");
+  p.client->create_stream();
+  p.pump();
+  ASSERT_EQ(p.ch.stream_id, 1u);
+  p.client->publish(1, "key", "live");
+  p.pump();
+
+  std::mt19937 rng(7);
+  std::vector<Message> sent;
+  std::uint32_t ts = (1u << 24) - 500;  // crosses 2^24 ms after a few messages
+  for (int i = 0; i < 50; ++i) {
+    bool video = i % 3 != 0;
+    auto m = media_message(video ? msg::video : msg::audio, ts, 1, video ? 5000 + i * 101 : 200 + i,
+                           rng);
+    sent.push_back(m);
+    p.client->send_message(m);
+    ts += 33;
+    if (i % 7 == 0) p.pump();
+  }
+  p.client->fc_unpublish("key");
+  p.client->delete_stream(1);
+  p.pump();
+
+  ASSERT_EQ(p.sh.media.size(), sent.size());
+  for (std::size_t i = 0; i < sent.size(); ++i) {
+    EXPECT_EQ(p.sh.media[i].type, sent[i].type) << i;
+    EXPECT_EQ(p.sh.media[i].timestamp, sent[i].timestamp) << i;
+    EXPECT_EQ(p.sh.media[i].stream_id, 1u) << i;
+    EXPECT_TRUE(std::equal(p.sh.media[i].data().begin(), p.sh.media[i].data().end(),
+                           sent[i].data().begin(), sent[i].data().end()))
+        << i;
+  }
+  EXPECT_GT(sent.back().timestamp, 1u << 24);
+  ASSERT_GE(p.sh.events.size(), 4u);
+  EXPECT_EQ(p.sh.events[0], "connect app=live tcUrl=rtmp://127.0.0.1/live");
+  EXPECT_EQ(p.sh.events[1], "createStream 1");
+  EXPECT_EQ(p.sh.events[2], "publish key live");
+  EXPECT_EQ(p.sh.events.back(), "deleteStream 1");
+  std::vector<std::string> expected_client = {"connected NetConnection.Connect.Success", "stream 1",
+                                              "status 1 NetStream.Publish.Start"};
+  EXPECT_EQ(p.ch.events, expected_client);
+}
+
+TEST_P(RoundTrip, ServerSendsToPlayer) {
+  Pair p(GetParam());
+  ConnectParams cp;
+  cp.app = "live";
+  cp.tc_url = "rtmp://127.0.0.1/live";
+  cp.player = true;
+  p.client->connect(cp);
+  p.client->create_stream();
+  p.pump();
+  p.client->play(p.ch.stream_id, "key");
+  p.pump();
+  ASSERT_EQ(p.server->playing().size(), 1u);
+  std::mt19937 rng(9);
+  std::vector<Message> sent;
+  std::uint32_t ts = 0xFFFFFF - 100;
+  for (int i = 0; i < 50; ++i) {
+    auto m = media_message(i % 2 ? msg::video : msg::audio, ts, 1, 100 + i * 300, rng);
+    ts += 20;
+    sent.push_back(m);
+    if (i % 5 == 0) {
+      Bytes once;
+      ChunkEncoder::encode_standalone(m, p.server->chunk_size(), once);
+      p.server->send_encoded(make_shared_bytes(std::move(once)), m);
+    } else {
+      p.server->send_message(m);
+    }
+  }
+  p.pump();
+  ASSERT_EQ(p.ch.media.size(), sent.size());
+  for (std::size_t i = 0; i < sent.size(); ++i) EXPECT_EQ(p.ch.media[i], sent[i]) << i;
+  EXPECT_EQ(p.ch.events.back(), "status 1 NetStream.Play.Start");
+}
+
+INSTANTIATE_TEST_SUITE_P(Handshake, RoundTrip, ::testing::Values(false, true),
+                         [](const auto& info) { return info.param ? "digest" : "simple"; });
+
+// The client side of a publish, as bytes, to replay into fresh server sessions.
+Bytes publish_wire(std::vector<std::string>& expected_events) {
+  Pair p(true);
+  ConnectParams cp;
+  cp.app = "live";
+  cp.tc_url = "rtmp://h/live";
+  p.client->connect(cp);
+  p.client->create_stream();
+  p.client->publish(1, "k");
+  std::mt19937 rng(3);
+  for (int i = 0; i < 20; ++i)
+    p.client->send_message(
+        media_message(i % 2 ? msg::video : msg::audio, 0xFFFFF0 + i * 10, 1, 300 + i * 97, rng));
+  p.client->send_message(make_data(1, {amf::Value("@setDataFrame"), amf::Value("onMetaData"),
+                                       amf::Value::object({{"width", amf::Value(640.0)}})}));
+  p.client->delete_stream(1);
+  // Record what the client sends, feeding the server its replies so the handshake completes.
+  Bytes wire;
+  for (int i = 0; i < 10; ++i) {
+    Bytes c2s = drain(p.client->output());
+    Bytes s2c = drain(p.server->output());
+    if (c2s.empty() && s2c.empty()) break;
+    wire.insert(wire.end(), c2s.begin(), c2s.end());
+    if (!c2s.empty()) {
+      EXPECT_TRUE(p.server->feed(c2s, p.now));
+    }
+    if (!s2c.empty()) {
+      EXPECT_TRUE(p.client->feed(s2c, p.now));
+    }
+  }
+  expected_events = p.sh.events;
+  return wire;
+}
+
+TEST(ServerSession, SplitFeedGivesIdenticalEvents) {
+  std::vector<std::string> expected;
+  Bytes wire = publish_wire(expected);
+  ASSERT_GT(expected.size(), 20u);
+  auto run = [&](auto&& feeder) {
+    RecordingServer h;
+    SessionOptions o;
+    o.random = counting_random(1);
+    ServerSession s(o, h);
+    feeder(s);
+    return h.events;
+  };
+  EXPECT_EQ(run([&](ServerSession& s) { ASSERT_TRUE(s.feed(wire, {})); }), expected);
+  for (std::size_t cut = 1; cut < wire.size(); cut += 7) {
+    auto got = run([&](ServerSession& s) {
+      ASSERT_TRUE(s.feed(ByteView(wire).first(cut), {}));
+      ASSERT_TRUE(s.feed(ByteView(wire).subspan(cut), {}));
+    });
+    ASSERT_EQ(got, expected) << "split at " << cut;
+  }
+  EXPECT_EQ(run([&](ServerSession& s) {
+              for (std::size_t i = 0; i < wire.size(); ++i)
+                ASSERT_TRUE(s.feed(ByteView(wire).subspan(i, 1), {}));
+            }),
+            expected);
+}
+
+TEST(ServerSession, RejectConnectSendsErrorAndCloses) {
+  Pair p(false);
+  p.sh.connect_decision = Decision::reject("go away");
+  ConnectParams cp;
+  cp.app = "live";
+  p.client->connect(cp);
+  p.pump();
+  EXPECT_TRUE(p.server->want_close());
+  ASSERT_EQ(p.ch.events.size(), 1u);
+  EXPECT_EQ(p.ch.events[0], "error connect NetConnection.Connect.Rejected go away");
+}
+
+TEST(ServerSession, RejectPublishSendsStatus) {
+  Pair p(false);
+  p.sh.publish_decision = Decision::reject("key in use", "NetStream.Publish.BadName");
+  ConnectParams cp;
+  cp.app = "live";
+  p.client->connect(cp);
+  p.client->create_stream();
+  p.pump();
+  p.client->publish(1, "k");
+  p.pump();
+  EXPECT_FALSE(p.server->want_close());
+  EXPECT_EQ(p.ch.events.back(), "status 1 NetStream.Publish.BadName");
+  EXPECT_TRUE(p.server->publishing().empty());
+}
+
+TEST(ServerSession, PublishOnUncreatedStreamIsAProtocolError) {
+  Pair p(false);
+  ConnectParams cp;
+  cp.app = "live";
+  p.client->connect(cp);
+  p.pump();
+  p.client->publish(7, "k");
+  Bytes c2s = drain(p.client->output());
+  auto r = p.server->feed(c2s, p.now);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, errc::unexpected_message);
+  EXPECT_NE(r.error().detail.find("stream id 7"), std::string::npos) << r.error().detail;
+}
+
+TEST(ServerSession, CommandBeforeConnectIsAProtocolError) {
+  Pair p(false);
+  p.client->create_stream();
+  Bytes c2s = drain(p.client->output());
+  Bytes s2c;
+  ASSERT_TRUE(p.server->feed(ByteView(c2s).first(1537), p.now));
+  ASSERT_TRUE(p.client->feed(drain(p.server->output()), p.now));
+  c2s = drain(p.client->output());
+  auto r = p.server->feed(c2s, p.now);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, errc::unexpected_message);
+}
+
+TEST(ServerSession, AnswersPingAndAcknowledgesWindow) {
+  Pair p(false);
+  ConnectParams cp;
+  cp.app = "live";
+  p.client->connect(cp);
+  p.pump();
+  p.client->create_stream();
+  p.pump();
+  p.client->send_message(control::window_ack_size(1000));
+  p.client->send_message(control::user_control({control::UserEvent::ping_request, 1234, 0}));
+  p.client->publish(1, "k");
+  std::mt19937 rng(1);
+  p.client->send_message(media_message(msg::video, 0, 1, 3000, rng));
+  p.pump();
+  // Decode all the server sent after S0+S1+S2 and look for the PingResponse and an
+  // Acknowledgement.
+  ChunkDecoder dec;
+  ByteView in = ByteView(p.server_wire).subspan(1 + 1536 + 1536);
+  bool pong = false, ack = false;
+  while (!in.empty()) {
+    auto step = dec.decode(in);
+    ASSERT_TRUE(step);
+    in = in.subspan(step->consumed);
+    if (!step->message) continue;
+    if (step->message->type == msg::acknowledgement) ack = true;
+    if (step->message->type == msg::user_control) {
+      auto uc = control::parse_user_control(step->message->data());
+      if (uc && uc->event == control::UserEvent::ping_response && uc->value == 1234) pong = true;
+    }
+  }
+  EXPECT_TRUE(pong);
+  EXPECT_TRUE(ack);
+}
+
+TEST(ServerSession, HandshakeTimeout) {
+  RecordingServer h;
+  SessionOptions o;
+  o.limits.handshake_timeout_ms = 100;
+  ServerSession s(o, h);
+  TimePoint t0{};
+  Bytes c0{3};
+  ASSERT_TRUE(s.feed(c0, t0));
+  ASSERT_TRUE(s.next_deadline());
+  EXPECT_TRUE(s.on_deadline(t0 + std::chrono::milliseconds(50)));
+  auto r = s.on_deadline(t0 + std::chrono::milliseconds(100));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, errc::timeout);
+  EXPECT_TRUE(s.want_close());
+}
+
+}  // namespace
+}  // namespace rtmp

@@ -19,7 +19,8 @@ Result<HevcConfig> parse_hevc_config(ByteView record) {
   c.general_tier_flag = b >> 5 & 1;
   c.general_profile_idc = b & 0x1F;
   c.general_profile_compatibility_flags = *r.u32be();
-  c.general_constraint_indicator_flags = std::uint64_t(*r.u16be()) << 32 | *r.u32be();
+  const std::uint64_t constraint_hi = *r.u16be();  // two reads: keep their order explicit
+  c.general_constraint_indicator_flags = constraint_hi << 32 | *r.u32be();
   c.general_level_idc = *r.u8();
   c.min_spatial_segmentation_idc = *r.u16be() & 0x0FFF;
   c.parallelism_type = *r.u8() & 3;

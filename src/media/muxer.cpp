@@ -85,7 +85,7 @@ std::int32_t clamp_s24(std::int64_t v) {
 Message Muxer::mux(const Codec& c, std::uint32_t stream_id) {
   if (c.type == TrackType::video) {
     VideoTagPart p = video_part(c.id, c.enhanced, c.track_id, c.multitrack);
-    p.frame_type = c.frame_type ? c.frame_type : flv::frame_key;
+    p.frame_type = c.frame_type;
     p.packet_type = c.mpeg2ts && p.enhanced ? VideoPacketType::mpeg2ts_sequence_start
                                             : VideoPacketType::sequence_start;
     p.composition_time = c.composition_time;
@@ -121,7 +121,7 @@ Message Muxer::mux(const AudioSample& s, std::uint32_t stream_id) {
 Message Muxer::mux(const SequenceEnd& e, std::uint32_t stream_id) {
   if (e.type == TrackType::video) {
     VideoTagPart p = video_part(e.codec, e.enhanced, e.track_id, e.multitrack);
-    p.frame_type = e.frame_type ? e.frame_type : flv::frame_key;
+    p.frame_type = e.frame_type;
     p.packet_type = VideoPacketType::sequence_end;
     p.composition_time = e.composition_time;
     p.body = e.trailing;

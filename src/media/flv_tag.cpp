@@ -245,8 +245,9 @@ Result<void> parse_video_tag(ByteView payload, std::vector<VideoTagPart>& out) {
     p.codec = codec_from_legacy_video(p.legacy_codec_id);
     if (p.frame_type == frame_command) {
       // FLV §E.4.3.1: the body is a UI8 command. Kept whole for an exact re-mux.
+      if (r.empty()) return Error(errc::truncated, "legacy video command frame: no command byte");
       p.is_command = true;
-      p.command = r.empty() ? 0 : payload[1];
+      p.command = payload[1];
       p.body = r.rest();
     } else if (p.codec != CodecId::unknown) {
       auto type = r.u8();

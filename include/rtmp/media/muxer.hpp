@@ -19,6 +19,9 @@ namespace rtmp {
 // FourCC headers for AV1/VP9/VP8/Opus/FLAC/AC-3/E-AC-3 (forced). A composition time outside
 // the signed 24-bit range is clamped.
 //
+// Not exact (never produced by a conforming sender): a coded frame with the reserved FrameType 0
+// comes back as 1 or 2 (from keyframe), since VideoSample::frame_type 0 means "derive".
+//
 // Multitrack: an event with multitrack != none is written as a multitrack packet of that
 // type holding only its own track; a wire message that carried several tracks is therefore
 // rebuilt as several messages.

@@ -118,6 +118,7 @@ TEST(FlvTag, LegacyVideoErrors) {
   EXPECT_EQ(video_err({}), errc::truncated);
   EXPECT_EQ(video_err(bytes({0x17, 0x01, 0x00})), errc::truncated);
   EXPECT_EQ(video_err(bytes({0x17, 0x03, 0x00, 0x00, 0x00})), errc::malformed);
+  EXPECT_EQ(video_err(bytes({0x57})), errc::truncated);  // command frame without its byte
 }
 
 TEST(FlvTag, EnhancedVideoEveryPacketType) {

@@ -205,8 +205,13 @@ Result<void> ServerSession::on_command_message(const Message& m) {
     handle_delete(m.stream_id);
     return {};
   }
+  if (c.name == "getStreamLength") {
+    // Live streams have no length; FFmpeg expects a number here.
+    if (c.transaction_id != 0) send_result(c.transaction_id, amf::Value::null(), {amf::Value(0.0)});
+    return {};
+  }
   if (c.name == "releaseStream" || c.name == "FCPublish" || c.name == "FCUnpublish" ||
-      c.name == "getStreamLength" || c.name == "_checkbw" || c.name == "checkBandwidth") {
+      c.name == "_checkbw" || c.name == "checkBandwidth") {
     // Clients wait for nothing here, but some log a missing reply.
     if (c.transaction_id != 0)
       send_result(c.transaction_id, amf::Value::null(), {amf::Value::undefined()});

@@ -147,6 +147,8 @@ class Connection final : public ServerSessionHandler,
   asio::steady_timer write_signal_;
   asio::steady_timer watchdog_timer_;
   bool done_ = false;
+  bool draining_ = false;
+  TimePoint drain_deadline_{};
   Error media_error_;
   std::string close_reason_ = "closed by server";
 };
@@ -230,7 +232,9 @@ asio::awaitable<void> Connection::reader() {
     auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buf), use_tuple);
     if (done_) break;
     if (ec) {
-      if (ec == asio::error::eof)
+      if (draining_)
+        finish(Error(errc::closed, close_reason_));
+      else if (ec == asio::error::eof)
         finish(Error(errc::closed, "peer closed the connection"));
       else
         finish(Error(errc::io_error, ec.message()));
@@ -257,9 +261,14 @@ asio::awaitable<void> Connection::writer() {
     auto& out = session_.output();
     if (out.empty()) {
       pending = 0;
-      if (session_.want_close()) {
-        finish(Error(errc::closed, close_reason_));
-        break;
+      if (session_.want_close() && !draining_) {
+        // Half-close and let the reader drain what the peer still sends: closing with
+        // unread input would reset the connection and could destroy data the peer has
+        // not read yet (the end of a stream, an _error).
+        draining_ = true;
+        drain_deadline_ = Clock::now() + std::chrono::seconds(3);
+        boost::system::error_code ec;
+        socket_.shutdown(tcp::socket::shutdown_send, ec);
       }
       write_signal_.expires_at(asio::steady_timer::time_point::max());
       co_await write_signal_.async_wait(use_tuple);
@@ -289,6 +298,7 @@ asio::awaitable<void> Connection::watchdog() {
                                         : now + std::chrono::seconds(1));
     co_await watchdog_timer_.async_wait(use_tuple);
     if (done_) break;
+    if (draining_ && Clock::now() >= drain_deadline_) finish(Error(errc::closed, close_reason_));
     if (auto r = session_.on_deadline(Clock::now()); !r) finish(r.error());
   }
 }

@@ -20,7 +20,7 @@ def check(events, fixture, show=10):
     expected = rt.flv_messages(rt.read_flv(fixture))
     av = [e for e in events if e["event"] == "message" and e.get("type") in (8, 9)]
     got = [(e.get("type"), e.get("ts"), e.get("size"), e.get("crc32")) for e in av]
-    problems = []
+    problems = rt.check_session_events(events, app="live", key="key")
     bad = [e for e in av if not (type(e.get("ts")) is int and type(e.get("size")) is int
                                  and isinstance(e.get("crc32"), str) and len(e["crc32"]) == 8)]
     if bad:

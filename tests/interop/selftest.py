@@ -39,7 +39,9 @@ def synth_demux(fixture):
 
 
 def synth_raw(fixture):
-    ev = [{"event": "message", "type": 20, "ts": 0, "stream_id": 0, "size": 100, "crc32": "00000000"}]
+    ev = [{"event": "connect", "app": "live", "tcUrl": "rtmp://127.0.0.1:1/live"},
+          {"event": "publish", "key": "key"},
+          {"event": "message", "type": 20, "ts": 0, "stream_id": 0, "size": 100, "crc32": "00000000"}]
     for t, ts, size, crc in rt.flv_messages(rt.read_flv(fixture)):
         ev.append({"event": "message", "type": t, "ts": ts, "stream_id": 1, "size": size, "crc32": crc})
     ev.append({"event": "disconnect", "reason": "closed by peer"})
@@ -117,6 +119,7 @@ def raw_alterations():
         ("timestamp changed", lambda e: nth(e, "message", 20).update(ts=nth(e, "message", 20)["ts"] + 1)),
         ("crc uppercase", upper_crc),
         ("ts is a float", lambda e: nth(e, "message", 7).update(ts=nth(e, "message", 7)["ts"] + 0.0)),
+        ("no disconnect", lambda e: e.pop()),
         ("stream id differs", lambda e: nth(e, "message", 20).update(stream_id=2)),
     ]
 

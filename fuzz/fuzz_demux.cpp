@@ -1,5 +1,5 @@
 // Demuxer over arbitrary type 8/9 messages, checking that mux(demux(m)) == m whenever a
-// message yields exactly one event with a wire form.
+// message yields exactly one event with a wire form and nothing of it was dropped.
 //
 // Input: a sequence of records [kind][ts: 4 bytes BE][len: 2 bytes BE][payload: len bytes];
 // kind's low bit picks audio (1) or video (0). A short last record takes what is left.
@@ -31,7 +31,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     pos += len;
 
     events.clear();
+    const std::uint64_t dropped = demuxer.dropped();
     if (!demuxer.push(m, events)) continue;
+    // A multitrack message with a dropped track cannot come back whole.
+    if (demuxer.dropped() != dropped) continue;
     std::vector<rtmp::Message> back;
     bool exact = true;
     for (const auto& e : events) {

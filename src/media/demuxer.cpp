@@ -213,8 +213,11 @@ Result<void> Demuxer::push_video(const Message& m, std::int64_t ts, std::vector<
         s.frame_type = p.frame_type;
         s.coded_frames_x = p.packet_type == VideoPacketType::coded_frames_x;
         if (p.codec == CodecId::h264 || p.codec == CodecId::h265) {
-          if (auto e = split_nalus(s.data, t.nal_length_size, s.nalus); !e)
+          // Split into a reused scratch vector, then one exact-size allocation per sample.
+          nalus_.clear();
+          if (auto e = split_nalus(s.data, t.nal_length_size, nalus_); !e)
             return in_track(e.error(), "video", p.track_id, m.timestamp);
+          s.nalus.assign(nalus_.begin(), nalus_.end());
         }
         out.emplace_back(std::move(s));
         break;

@@ -65,6 +65,7 @@ class Demuxer {
   std::array<Track, 256> audio_{};
   std::vector<flv::VideoTagPart> video_parts_;  // reused: no allocation per message
   std::vector<flv::AudioTagPart> audio_parts_;
+  std::vector<ByteView> nalus_;
   bool have_ts_ = false;
   std::uint32_t last_ts_ = 0;
   std::int64_t last_unwrapped_ = 0;

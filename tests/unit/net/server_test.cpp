@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <boost/asio.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <mutex>
@@ -35,11 +36,13 @@ class TestHandler : public Handler {
  public:
   explicit TestHandler(Record& r, bool reject_publish = false)
       : r_(r), reject_publish_(reject_publish) {}
+  std::chrono::milliseconds publish_delay{0};
   Decision on_connect(const ConnectInfo& i) override {
     r_.add("connect " + i.app);
     return Decision::accept();
   }
   Decision on_publish(const PublishInfo& i) override {
+    if (publish_delay.count() > 0 && i.key == "slow") std::this_thread::sleep_for(publish_delay);
     r_.add("publish " + i.key);
     if (reject_publish_) return Decision::reject("no", "NetStream.Publish.BadName");
     return Decision::accept();
@@ -65,8 +68,8 @@ struct BlockingClient : ClientSessionHandler {
   std::uint32_t stream_id = 0;
   bool connected = false;
 
-  explicit BlockingClient(std::uint16_t port) {
-    sock.connect({asio::ip::make_address("127.0.0.1"), port});
+  explicit BlockingClient(std::uint16_t port, const char* host = "127.0.0.1") {
+    sock.connect({asio::ip::make_address(host), port});
     session = std::make_unique<ClientSession>(opts, *this);
     session->start(Clock::now());
   }
@@ -224,6 +227,55 @@ TEST(Server, RunsOnCallersIoContext) {
   (*s)->stop();
   ioc.stop();
   t.join();
+}
+
+TEST(Server, SlowHandlerDelaysOnlyItsOwnSession) {
+  Record r;
+  auto o = options(r);
+  o.handler = [&r](const std::any&) {
+    auto h = std::make_unique<TestHandler>(r);
+    h->publish_delay = 1500ms;
+    return h;
+  };
+  auto s = Server::start(std::move(o));
+  ASSERT_TRUE(s);
+  std::thread slow([&] {
+    BlockingClient c((*s)->port());
+    c.publish("slow");
+  });
+  std::this_thread::sleep_for(100ms);
+  auto t0 = Clock::now();
+  BlockingClient fast((*s)->port());
+  fast.publish("fast");
+  auto took = Clock::now() - t0;
+  EXPECT_EQ(fast.statuses.back(), "NetStream.Publish.Start");
+  EXPECT_LT(took, 1000ms) << "the fast session waited for the slow handler";
+  slow.join();
+  std::lock_guard lock(r.mutex);
+  auto fast_at = std::find(r.events.begin(), r.events.end(), "publish fast");
+  auto slow_at = std::find(r.events.begin(), r.events.end(), "publish slow");
+  ASSERT_NE(fast_at, r.events.end());
+  ASSERT_NE(slow_at, r.events.end());
+  EXPECT_LT(fast_at, slow_at);
+}
+
+TEST(Server, DefaultBindServesIPv4AndIPv6) {
+  Record r;
+  auto o = options(r);
+  o.bind.clear();
+  auto s = Server::start(std::move(o));
+  ASSERT_TRUE(s);
+  BlockingClient v4((*s)->port(), "127.0.0.1");
+  v4.publish("a");
+  EXPECT_EQ(v4.statuses.back(), "NetStream.Publish.Start");
+  boost::system::error_code ec;
+  tcp::socket probe(v4.ioc);
+  probe.connect({asio::ip::make_address("::1"), (*s)->port()}, ec);
+  if (ec) GTEST_SKIP() << "no IPv6 loopback here: " << ec.message();
+  probe.close();
+  BlockingClient v6((*s)->port(), "::1");
+  v6.publish("b");
+  EXPECT_EQ(v6.statuses.back(), "NetStream.Publish.Start");
 }
 
 }  // namespace

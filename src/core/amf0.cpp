@@ -6,10 +6,14 @@
 #include "core/amf_detail.hpp"
 
 #include <cstdio>
+#include <optional>
 
 namespace rtmp::amf {
 namespace {
 
+using detail::Amf3Context;
+using detail::Amf3Counts;
+using detail::Amf3Origin;
 using detail::DecodeState;
 using detail::ValueAccess;
 
@@ -42,7 +46,7 @@ std::string hex_byte(std::uint8_t b) {
 
 class Decoder {
  public:
-  Decoder(ByteReader& r, DecodeState& st) : r_(r), st_(st) {}
+  Decoder(ByteReader& r, DecodeState& st) : r_(r), st_(st), all_(r.rest()), origin_(r.position()) {}
 
   Result<void> value(Value& out, std::uint32_t depth) {
     const std::size_t at = r_.position();
@@ -151,14 +155,26 @@ class Decoder {
         return {};
       }
       case marker::avmplus: {
-        // The rest of this value is AMF3 (AMF0 spec 3.1); keep its bytes for re-encoding.
+        // The rest of this value is AMF3 (AMF0 spec 3.1). All sections of the message share
+        // one set of AMF3 tables. Keep the bytes and table state for an exact re-encoding.
+        if (!amf3_) amf3_.emplace(all_, origin_);
         const ByteView start = r_.rest();
         const std::size_t begin = r_.position();
-        if (auto e = detail::decode_amf3_value(r_, st_, depth, out); !e) return e;
+        auto origin = std::make_shared<Amf3Origin>();
+        origin->base = amf3_->counts();
+        if (auto e =
+                detail::decode_amf3_section(r_, st_, *amf3_, depth, out, origin->self_contained);
+            !e)
+          return e;
         const std::size_t n = r_.position() - begin;
+        origin->raw.assign(start.begin(), start.begin() + static_cast<std::ptrdiff_t>(n));
+        const Amf3Counts now = amf3_->counts();
+        origin->added = {now.strings - origin->base.strings, now.traits - origin->base.traits,
+                         now.objects - origin->base.objects};
+        origin->token = amf3_->token;
+        origin->ordinal = amf3_->sections++;
         ValueAccess::flags(out) |= ValueAccess::kAvmplus;
-        ValueAccess::avmplus_bytes(out) =
-            std::make_shared<const Bytes>(start.begin(), start.begin() + n);
+        ValueAccess::origin(out) = std::move(origin);
         return {};
       }
       case marker::movieclip:
@@ -218,6 +234,9 @@ class Decoder {
 
   ByteReader& r_;
   DecodeState& st_;
+  ByteView all_;                     // the message from where this decode started
+  std::size_t origin_;               // r_'s position at all_[0]
+  std::optional<Amf3Context> amf3_;  // created at the first AVM+ section
 };
 
 Result<std::vector<Value>> decode_sequence(ByteReader& r, const Limits& limits) {
@@ -235,6 +254,17 @@ Result<std::vector<Value>> decode_sequence(ByteReader& r, const Limits& limits) 
 
 constexpr std::size_t kMaxShort = 0xFFFF;
 
+// What the receiver's AMF3 tables hold at this point of the message, to decide whether the
+// original bytes of an AVM+ section are still right here (their references are table
+// indices).
+struct EncodeState {
+  Amf3Counts tables;
+  // Sections written so far came unchanged, in order, from one decoded message.
+  const void* chain_token = nullptr;
+  std::uint32_t chain_next = 0;
+  bool chain_broken = false;
+};
+
 void write_utf8(ByteWriter& w, std::string_view s) {
   if (s.size() > kMaxShort) s = s.substr(0, kMaxShort);
   w.u16be(static_cast<std::uint16_t>(s.size()));
@@ -247,31 +277,54 @@ void write_long(ByteWriter& w, std::uint8_t m, std::string_view s) {
   w.string(s);
 }
 
-void write_value(ByteWriter& w, const Value& v);
+void write_value(ByteWriter& w, const Value& v, EncodeState& st);
 
-void write_properties(ByteWriter& w, const Value& v) {
+void write_properties(ByteWriter& w, const Value& v, EncodeState& st) {
   for (const auto& [k, child] : v.properties()) {
     write_utf8(w, k);
-    write_value(w, child);
+    write_value(w, child, st);
   }
   // Dense items of an ECMA array that came from AMF3: AMF0 names them by index.
   if (v.type() == Type::ecma_array) {
     for (std::size_t i = 0; i < v.items().size(); ++i) {
       write_utf8(w, std::to_string(i));
-      write_value(w, v.items()[i]);
+      write_value(w, v.items()[i], st);
     }
   }
   w.u16be(0);
   w.u8(marker::object_end);
 }
 
-void write_value(ByteWriter& w, const Value& v) {
+void write_avmplus(ByteWriter& w, const Value& v, EncodeState& st) {
+  w.u8(marker::avmplus);
+  const Amf3Origin* o = ValueAccess::origin(v);
+  if (o && o->base == st.tables) {
+    // Its references stay right if it refers only to its own entries, or if every section
+    // before it was written unchanged from the same message, in order.
+    const bool in_chain = !st.chain_broken &&
+                          (st.chain_token == nullptr || st.chain_token == o->token.get()) &&
+                          o->ordinal == st.chain_next;
+    if (o->self_contained || in_chain) {
+      w.bytes(o->raw);
+      st.tables += o->added;
+      if (in_chain) {
+        st.chain_token = o->token.get();
+        ++st.chain_next;
+      } else {
+        st.chain_broken = true;
+      }
+      return;
+    }
+  }
+  Amf3Counts added;
+  detail::encode_amf3_counted(v, w.buffer(), added);
+  st.tables += added;
+  st.chain_broken = true;
+}
+
+void write_value(ByteWriter& w, const Value& v, EncodeState& st) {
   if (v.is_avmplus() || v.type() == Type::byte_array) {
-    w.u8(marker::avmplus);
-    if (auto raw = v.avmplus_bytes(); !raw.empty())
-      w.bytes(raw);
-    else
-      encode_amf3(v, w.buffer());
+    write_avmplus(w, v, st);
     return;
   }
   switch (v.type()) {
@@ -301,22 +354,22 @@ void write_value(ByteWriter& w, const Value& v) {
       return;
     case Type::object:
       w.u8(marker::object);
-      write_properties(w, v);
+      write_properties(w, v, st);
       return;
     case Type::typed_object:
       w.u8(marker::typed_object);
       write_utf8(w, v.class_name());
-      write_properties(w, v);
+      write_properties(w, v, st);
       return;
     case Type::ecma_array:
       w.u8(marker::ecma_array);
       w.u32be(v.ecma_count());
-      write_properties(w, v);
+      write_properties(w, v, st);
       return;
     case Type::strict_array:
       w.u8(marker::strict_array);
       w.u32be(static_cast<std::uint32_t>(v.items().size()));
-      for (const auto& item : v.items()) write_value(w, item);
+      for (const auto& item : v.items()) write_value(w, item, st);
       return;
     case Type::date:
       w.u8(marker::date);
@@ -358,12 +411,14 @@ Result<std::vector<Value>> decode_amf0_all(ByteView data, const Limits& limits) 
 
 void encode_amf0(const Value& v, Bytes& out) {
   ByteWriter w(out);
-  write_value(w, v);
+  EncodeState st;
+  write_value(w, v, st);
 }
 
 void encode_amf0_all(std::span<const Value> values, Bytes& out) {
   ByteWriter w(out);
-  for (const auto& v : values) write_value(w, v);
+  EncodeState st;
+  for (const auto& v : values) write_value(w, v, st);
 }
 
 Bytes encode_amf0_all(std::initializer_list<Value> values) {

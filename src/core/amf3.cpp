@@ -1,11 +1,11 @@
 // AMF3 (amf3_spec_05_05_08): decoder with string, traits and object reference tables, and an
 // encoder that writes every value inline.
 //
-// Object references are resolved after the value is read: while decoding, a reference becomes
-// a placeholder (Type::reference holding the table index); when the value is complete, the
-// table is rebuilt by walking the tree in wire order and each placeholder is replaced by a
-// copy of its target. Nothing is copied when a message has no object references, and every
-// copy counts against the value and byte budgets, so nested references cannot blow up.
+// An object reference is resolved by reading its target again where it starts in the message,
+// in "replay" mode, which registers nothing: the tables only grow, so every index the target
+// used still names the same entry. Nothing is copied for messages without object references,
+// and every replayed value and byte counts against the budgets, so nested references (the
+// "billion laughs" shape) cannot blow up.
 #include "rtmp/core/amf.hpp"
 
 #include "core/amf_detail.hpp"
@@ -15,6 +15,9 @@
 namespace rtmp::amf {
 namespace {
 
+using detail::Amf3Context;
+using detail::Amf3Counts;
+using detail::Amf3Traits;
 using detail::DecodeState;
 using detail::ValueAccess;
 
@@ -51,51 +54,22 @@ std::string hex_byte(std::uint8_t b) {
   return buf;
 }
 
-bool is_table_kind(Type t) {
-  switch (t) {
-    case Type::xml_document:
-    case Type::date:
-    case Type::strict_array:
-    case Type::ecma_array:
-    case Type::object:
-    case Type::typed_object:
-    case Type::xml:
-    case Type::byte_array:
-      return true;
-    default:
-      return false;
-  }
-}
-
 class Decoder {
  public:
-  Decoder(ByteReader& r, DecodeState& st) : r_(r), st_(st) {}
-
-  Result<void> top(Value& out, std::uint32_t depth) {
-    if (auto e = value(out, depth); !e) return e;
-    if (!has_object_refs_) return {};
-    // Rebuild the object table: complex values in wire order (a value enters the table when
-    // its header is read, before its members: AMF3 spec 2.2).
-    table_.clear();
-    table_.reserve(objects_);
-    collect(out);
-    if (table_.size() != objects_)
-      return Error(errc::malformed, "amf3: object table mismatch after decode");
-    Value resolved;
-    if (auto e = expand(out, resolved, depth, false); !e) return e;
-    out = std::move(resolved);
-    return {};
-  }
-
- private:
-  struct Traits {
-    std::string_view class_name;
-    std::vector<std::string_view> sealed;
-    bool dynamic = false;
-  };
+  // replay: re-reading a referenced value, which registers nothing. pos_offset: added to r's
+  // positions in error details.
+  Decoder(ByteReader& r, std::size_t pos_offset, DecodeState& st, Amf3Context& ctx, bool replay,
+          Amf3Counts base, bool* self_contained)
+      : r_(r),
+        pos_offset_(pos_offset),
+        st_(st),
+        ctx_(ctx),
+        replay_(replay),
+        base_(base),
+        self_contained_(self_contained) {}
 
   Result<void> value(Value& out, std::uint32_t depth) {
-    const std::size_t at = r_.position();
+    const std::size_t at = pos();
     if (st_.values_left == 0)
       return fail(errc::amf_too_many_items, at,
                   "more than " + std::to_string(st_.limits.max_amf_items) + " values");
@@ -143,27 +117,29 @@ class Decoder {
       case marker::byte_array: {
         auto h = u29(at, "length");
         if (!h) return h.error();
-        if (!(*h & 1)) return object_ref(out, at, *h >> 1);
+        if (!(*h & 1)) return object_ref(out, at, *h >> 1, depth);
         auto s = r_.string(*h >> 1);
         if (!s) return truncated(at, "text or bytes", s.error());
-        new_object();
+        if (replay_)
+          if (auto e = charge(at, s->size()); !e) return e;
+        const auto index = new_object(at);
         out = Value();
         ValueAccess::type(out) = *m == marker::xml_document ? Type::xml_document
                                  : *m == marker::xml        ? Type::xml
                                                             : Type::byte_array;
         ValueAccess::str(out).assign(*s);
-        close_object(objects_ - 1);
+        close_object(index);
         return {};
       }
       case marker::date: {
         auto h = u29(at, "date");
         if (!h) return h.error();
-        if (!(*h & 1)) return object_ref(out, at, *h >> 1);
+        if (!(*h & 1)) return object_ref(out, at, *h >> 1, depth);
         auto ms = r_.f64be();
         if (!ms) return truncated(at, "date", ms.error());
-        new_object();
+        const auto index = new_object(at);
         out = Value::date(*ms);
-        close_object(objects_ - 1);
+        close_object(index);
         return {};
       }
       case marker::array:
@@ -182,25 +158,29 @@ class Decoder {
     }
   }
 
+ private:
+  static constexpr std::uint32_t kNone = 0xFFFFFFFF;
+
+  std::size_t pos() const { return r_.position() + pos_offset_; }
+
   // Spec 3.11: U29A (dense count << 1 | 1), associative part until "", dense part.
   Result<void> array(Value& out, std::size_t at, std::uint32_t depth) {
     auto h = u29(at, "array header");
     if (!h) return h.error();
-    if (!(*h & 1)) return object_ref(out, at, *h >> 1);
+    if (!(*h & 1)) return object_ref(out, at, *h >> 1, depth);
     if (auto e = enter(at, depth); !e) return e;
     const std::uint32_t dense = *h >> 1;
-    const std::uint32_t index = new_object();
+    const auto index = new_object(at);
     out = Value::strict_array();
     auto& props = ValueAccess::props(out);
     for (;;) {
-      const std::size_t kat = r_.position();
-      auto key = string_vr(kat, "array key");
+      auto key = string_vr(pos(), "array key");
       if (!key) return key.error();
       if (key->empty()) break;
       auto& p = props.emplace_back(std::string(*key), Value());
       if (auto e = value(p.second, depth + 1); !e) return e;
     }
-    if (auto e = check_count(at, dense, "array"); !e) return e;
+    if (auto e = check_count(at, dense, "array item"); !e) return e;
     auto& items = ValueAccess::items(out);
     items.resize(dense);
     for (auto& item : items)
@@ -215,63 +195,63 @@ class Decoder {
   Result<void> object(Value& out, std::size_t at, std::uint32_t depth) {
     auto h = u29(at, "object header");
     if (!h) return h.error();
-    if (!(*h & 1)) return object_ref(out, at, *h >> 1);
+    if (!(*h & 1)) return object_ref(out, at, *h >> 1, depth);
     if (auto e = enter(at, depth); !e) return e;
-    std::size_t ti;
-    bool via_ref = false;
+    const Amf3Traits* t;
+    Amf3Traits local;  // inline traits met in replay, which are not registered again
     if (!(*h & 2)) {
-      ti = *h >> 2;
-      if (ti >= traits_.size())
+      const std::uint32_t ti = *h >> 2;
+      if (ti >= ctx_.traits.size())
         return fail(errc::malformed, at,
                     "traits reference " + std::to_string(ti) + " out of range (" +
-                        std::to_string(traits_.size()) + " traits)");
-      via_ref = true;
+                        std::to_string(ctx_.traits.size()) + " traits)");
+      if (ti < base_.traits) not_self_contained();
+      t = &ctx_.traits[ti];
+      // The class and member names are copied into this value.
+      std::size_t bytes = t->class_name.size();
+      for (auto n : t->sealed) bytes += n.size();
+      if (auto e = charge(at, bytes); !e) return e;
     } else if (*h & 4) {
-      auto name = string_vr(r_.position(), "class name");
+      auto name = string_vr(pos(), "class name");
       std::string cls = name ? std::string(*name) : std::string("?");
       return fail(errc::unsupported, at, "externalizable AMF3 class '" + cls + "'");
     } else {
-      Traits t;
-      t.dynamic = (*h & 8) != 0;
+      local.dynamic = (*h & 8) != 0;
       const std::uint32_t sealed = *h >> 4;
-      auto name = string_vr(r_.position(), "class name");
+      auto name = string_vr(pos(), "class name");
       if (!name) return name.error();
-      t.class_name = *name;
+      local.class_name = *name;
       if (auto e = check_count(at, sealed, "sealed member"); !e) return e;
-      t.sealed.reserve(sealed);
+      local.sealed.reserve(sealed);
       for (std::uint32_t i = 0; i < sealed; ++i) {
-        auto s = string_vr(r_.position(), "sealed member name");
+        auto s = string_vr(pos(), "sealed member name");
         if (!s) return s.error();
-        t.sealed.push_back(*s);
+        local.sealed.push_back(*s);
       }
-      ti = traits_.size();
-      traits_.push_back(std::move(t));
+      if (replay_) {
+        t = &local;
+      } else {
+        ctx_.traits.push_back(std::move(local));
+        t = &ctx_.traits.back();
+      }
     }
-    const std::uint32_t index = new_object();
-    // traits_ may grow while members are read: index it, never hold a reference.
-    const std::size_t sealed = traits_[ti].sealed.size();
-    if (via_ref) {
-      if (auto e = check_count(at, static_cast<std::uint32_t>(sealed), "sealed member"); !e)
-        return e;
-      std::size_t bytes = traits_[ti].class_name.size();
-      for (auto n : traits_[ti].sealed) bytes += n.size();
-      if (auto e = charge(at, bytes); !e) return e;
-    }
+    const auto index = new_object(at);
+    const std::size_t sealed = t->sealed.size();
+    if (auto e = check_count(at, static_cast<std::uint32_t>(sealed), "sealed value"); !e) return e;
     out = Value();
-    ValueAccess::type(out) = traits_[ti].class_name.empty() ? Type::object : Type::typed_object;
-    ValueAccess::str(out).assign(traits_[ti].class_name);
+    ValueAccess::type(out) = t->class_name.empty() ? Type::object : Type::typed_object;
+    ValueAccess::str(out).assign(t->class_name);
     ValueAccess::count(out) = static_cast<std::uint32_t>(sealed);
-    if (!traits_[ti].dynamic) ValueAccess::flags(out) |= ValueAccess::kSealedOnly;
+    if (!t->dynamic) ValueAccess::flags(out) |= ValueAccess::kSealedOnly;
     auto& props = ValueAccess::props(out);
     props.reserve(sealed);
     for (std::size_t i = 0; i < sealed; ++i) {
-      auto& p = props.emplace_back(std::string(traits_[ti].sealed[i]), Value());
+      auto& p = props.emplace_back(std::string(t->sealed[i]), Value());
       if (auto e = value(p.second, depth + 1); !e) return e;
     }
-    if (traits_[ti].dynamic) {
+    if (t->dynamic) {
       for (;;) {
-        const std::size_t kat = r_.position();
-        auto key = string_vr(kat, "dynamic member name");
+        auto key = string_vr(pos(), "dynamic member name");
         if (!key) return key.error();
         if (key->empty()) break;
         auto& p = props.emplace_back(std::string(*key), Value());
@@ -282,26 +262,39 @@ class Decoder {
     return {};
   }
 
-  Result<void> object_ref(Value& out, std::size_t at, std::uint32_t index) {
-    if (index >= objects_)
+  // Reads the target again where it starts in the message, registering nothing. A target is
+  // complete, and every reference it holds was checked when it was first read, so replays
+  // always end; the value budget and depth cap bound their cost.
+  Result<void> object_ref(Value& out, std::size_t at, std::uint32_t index, std::uint32_t depth) {
+    if (index >= ctx_.objects.size())
       return fail(errc::malformed, at,
                   "object reference " + std::to_string(index) + " out of range (" +
-                      std::to_string(objects_) + " objects)");
-    if (open_[index])
+                      std::to_string(ctx_.objects.size()) + " objects)");
+    if (ctx_.open[index])
       return fail(errc::unsupported, at,
                   "object reference " + std::to_string(index) +
                       " to an enclosing object (cycles are not supported)");
-    out = Value::reference(0);
-    ValueAccess::int_field(out) = static_cast<std::int32_t>(index);
-    has_object_refs_ = true;
-    return {};
+    if (index < base_.objects) not_self_contained();
+    ByteReader rr(ctx_.data);
+    (void)rr.skip(ctx_.objects[index] - ctx_.origin);
+    Decoder sub(rr, ctx_.origin, st_, ctx_, true, base_, nullptr);
+    // The reference was counted as a value; sub counts its target instead.
+    ++st_.values_left;
+    return sub.value(out, depth);
   }
 
-  std::uint32_t new_object() {
-    open_.push_back(1);
-    return objects_++;
+  std::uint32_t new_object(std::size_t at) {
+    if (replay_) return kNone;
+    ctx_.objects.push_back(at);
+    ctx_.open.push_back(1);
+    return static_cast<std::uint32_t>(ctx_.objects.size() - 1);
   }
-  void close_object(std::uint32_t index) { open_[index] = 0; }
+  void close_object(std::uint32_t index) {
+    if (index != kNone) ctx_.open[index] = 0;
+  }
+  void not_self_contained() {
+    if (self_contained_) *self_contained_ = false;
+  }
 
   // Spec 1.3.1: 1 to 4 bytes, 7 bits each with a continuation bit, all 8 bits in the fourth.
   Result<std::uint32_t> u29(std::size_t at, const char* what) {
@@ -322,16 +315,21 @@ class Decoder {
     if (!h) return h.error();
     const std::uint32_t n = *h >> 1;
     if (!(*h & 1)) {
-      if (n >= strings_.size())
+      if (n >= ctx_.strings.size())
         return fail(errc::malformed, at,
                     std::string(what) + ": string reference " + std::to_string(n) +
-                        " out of range (" + std::to_string(strings_.size()) + " strings)");
-      if (auto e = charge(at, strings_[n].size()); !e) return e.error();
-      return strings_[n];
+                        " out of range (" + std::to_string(ctx_.strings.size()) + " strings)");
+      if (n < base_.strings) not_self_contained();
+      if (auto e = charge(at, ctx_.strings[n].size()); !e) return e.error();
+      return ctx_.strings[n];
     }
     auto s = r_.string(n);
     if (!s) return truncated(at, what, s.error());
-    if (!s->empty()) strings_.push_back(*s);
+    if (replay_) {
+      if (auto e = charge(at, s->size()); !e) return e.error();
+    } else if (!s->empty()) {
+      ctx_.strings.push_back(*s);
+    }
     return *s;
   }
 
@@ -364,50 +362,6 @@ class Decoder {
     return {};
   }
 
-  void collect(const Value& v) {
-    if (v.type() == Type::reference) return;
-    if (is_table_kind(v.type())) table_.push_back(&v);
-    for (const auto& p : v.properties()) collect(p.second);
-    for (const auto& item : v.items()) collect(item);
-  }
-
-  // Copies src into dst with every placeholder replaced by (a copy of) its target. Targets
-  // are complete values that precede the placeholder, so this terminates; the budgets and
-  // the depth cap bound its cost.
-  Result<void> expand(const Value& src, Value& dst, std::uint32_t depth, bool via_ref) {
-    const Value* s = &src;
-    if (s->type() == Type::reference) {
-      s = table_[static_cast<std::size_t>(ValueAccess::int_field(*s))];
-      via_ref = true;
-    }
-    if (st_.values_left == 0)
-      return Error(errc::amf_too_many_items, "amf3: object references expand to more than " +
-                                                 std::to_string(st_.limits.max_amf_items) +
-                                                 " values");
-    --st_.values_left;
-    ValueAccess::copy_scalars(*s, dst);
-    if (via_ref) {
-      std::size_t bytes = ValueAccess::str(*s).size();
-      for (const auto& p : s->properties()) bytes += p.first.size();
-      if (auto e = charge(r_.position(), bytes); !e) return e;
-    }
-    if (s->properties().empty() && s->items().empty()) return {};
-    if (depth >= st_.limits.max_amf_depth)
-      return Error(errc::amf_depth_exceeded, "amf3: object references nest deeper than " +
-                                                 std::to_string(st_.limits.max_amf_depth));
-    auto& props = ValueAccess::props(dst);
-    props.reserve(s->properties().size());
-    for (const auto& p : s->properties()) {
-      auto& np = props.emplace_back(p.first, Value());
-      if (auto e = expand(p.second, np.second, depth + 1, via_ref); !e) return e;
-    }
-    auto& items = ValueAccess::items(dst);
-    items.resize(s->items().size());
-    for (std::size_t i = 0; i < items.size(); ++i)
-      if (auto e = expand(s->items()[i], items[i], depth + 1, via_ref); !e) return e;
-    return {};
-  }
-
   static Error fail(errc code, std::size_t at, std::string_view what) {
     return Error(code, detail::at("amf3", at, what));
   }
@@ -418,13 +372,12 @@ class Decoder {
   }
 
   ByteReader& r_;
+  std::size_t pos_offset_;
   DecodeState& st_;
-  std::vector<std::string_view> strings_;  // views into the input
-  std::vector<Traits> traits_;
-  std::uint32_t objects_ = 0;
-  std::vector<std::uint8_t> open_;  // per object index: still being read
-  bool has_object_refs_ = false;
-  std::vector<const Value*> table_;
+  Amf3Context& ctx_;
+  bool replay_;
+  Amf3Counts base_;
+  bool* self_contained_;
 };
 
 // ---- encoder ----
@@ -449,8 +402,10 @@ void write_u29(ByteWriter& w, std::uint32_t v) {
 }
 
 // Inline UTF-8-vr (no references). Longer than 2^28 - 1 bytes cannot be expressed: cut.
-void write_string_vr(ByteWriter& w, std::string_view s) {
+// A receiver indexes every non-empty inline string.
+void write_string_vr(ByteWriter& w, std::string_view s, Amf3Counts& n) {
   if (s.size() > kMaxLength) s = s.substr(0, kMaxLength);
+  if (!s.empty()) ++n.strings;
   write_u29(w, (static_cast<std::uint32_t>(s.size()) << 1) | 1);
   w.string(s);
 }
@@ -459,7 +414,7 @@ std::uint32_t clamp_count(std::size_t n) {
   return n > kMaxLength ? kMaxLength : static_cast<std::uint32_t>(n);
 }
 
-void write_value(ByteWriter& w, const Value& v) {
+void write_value(ByteWriter& w, const Value& v, Amf3Counts& n) {
   switch (v.type()) {
     case Type::undefined:
     case Type::reference:
@@ -489,22 +444,25 @@ void write_value(ByteWriter& w, const Value& v) {
     case Type::string:
     case Type::long_string:
       w.u8(marker::string);
-      write_string_vr(w, v.as_string());
+      write_string_vr(w, v.as_string(), n);
       return;
     case Type::xml_document:
     case Type::xml:
+      ++n.objects;
       w.u8(v.type() == Type::xml ? marker::xml : marker::xml_document);
-      write_string_vr(w, v.as_string());
+      write_string_vr(w, v.as_string(), n);
       return;
     case Type::byte_array: {
       auto b = v.as_bytes();
       if (b.size() > kMaxLength) b = b.first(kMaxLength);
+      ++n.objects;
       w.u8(marker::byte_array);
       write_u29(w, (static_cast<std::uint32_t>(b.size()) << 1) | 1);
       w.bytes(b);
       return;
     }
     case Type::date:
+      ++n.objects;
       w.u8(marker::date);
       write_u29(w, 1);
       w.f64be(v.date_ms());
@@ -513,15 +471,16 @@ void write_value(ByteWriter& w, const Value& v) {
     case Type::ecma_array: {
       const auto& items = v.items();
       const std::uint32_t dense = clamp_count(items.size());
+      ++n.objects;
       w.u8(marker::array);
       write_u29(w, (dense << 1) | 1);
       for (const auto& [k, child] : v.properties()) {
         if (k.empty()) continue;  // "" ends the associative part
-        write_string_vr(w, k);
-        write_value(w, child);
+        write_string_vr(w, k, n);
+        write_value(w, child, n);
       }
       w.u8(0x01);  // ""
-      for (std::uint32_t i = 0; i < dense; ++i) write_value(w, items[i]);
+      for (std::uint32_t i = 0; i < dense; ++i) write_value(w, items[i], n);
       return;
     }
     case Type::object:
@@ -531,16 +490,18 @@ void write_value(ByteWriter& w, const Value& v) {
       std::uint32_t sealed = v.amf3_sealed_count();
       if (sealed > (kU29Max >> 4)) sealed = kU29Max >> 4;
       const bool dynamic = v.amf3_dynamic() || sealed < props.size();
+      ++n.objects;
+      ++n.traits;  // traits are always written inline
       w.u8(marker::object);
       write_u29(w, (sealed << 4) | (dynamic ? 8u : 0u) | 0x3u);
-      write_string_vr(w, v.class_name());
-      for (std::uint32_t i = 0; i < sealed; ++i) write_string_vr(w, props[i].first);
-      for (std::uint32_t i = 0; i < sealed; ++i) write_value(w, props[i].second);
+      write_string_vr(w, v.class_name(), n);
+      for (std::uint32_t i = 0; i < sealed; ++i) write_string_vr(w, props[i].first, n);
+      for (std::uint32_t i = 0; i < sealed; ++i) write_value(w, props[i].second, n);
       if (dynamic) {
         for (std::size_t i = sealed; i < props.size(); ++i) {
           if (props[i].first.empty()) continue;  // "" ends the dynamic part
-          write_string_vr(w, props[i].first);
-          write_value(w, props[i].second);
+          write_string_vr(w, props[i].first, n);
+          write_value(w, props[i].second, n);
         }
         w.u8(0x01);
       }
@@ -552,22 +513,30 @@ void write_value(ByteWriter& w, const Value& v) {
 }  // namespace
 
 namespace detail {
-Result<void> decode_amf3_value(ByteReader& r, DecodeState& st, std::uint32_t depth, Value& out) {
-  Decoder d(r, st);
-  return d.top(out, depth);
+Result<void> decode_amf3_section(ByteReader& r, DecodeState& st, Amf3Context& ctx,
+                                 std::uint32_t depth, Value& out, bool& self_contained) {
+  Decoder d(r, 0, st, ctx, false, ctx.counts(), &self_contained);
+  return d.value(out, depth);
+}
+
+void encode_amf3_counted(const Value& v, Bytes& out, Amf3Counts& added) {
+  ByteWriter w(out);
+  write_value(w, v, added);
 }
 }  // namespace detail
 
 Result<Value> decode_amf3(ByteReader& r, const Limits& limits) {
   detail::DecodeState st(limits);
+  detail::Amf3Context ctx(r.rest(), r.position());
   Value v;
-  if (auto e = detail::decode_amf3_value(r, st, 0, v); !e) return e.error();
+  bool self_contained = true;
+  if (auto e = detail::decode_amf3_section(r, st, ctx, 0, v, self_contained); !e) return e.error();
   return v;
 }
 
 void encode_amf3(const Value& v, Bytes& out) {
-  ByteWriter w(out);
-  write_value(w, v);
+  Amf3Counts n;
+  detail::encode_amf3_counted(v, out, n);
 }
 
 }  // namespace rtmp::amf

@@ -134,7 +134,7 @@ Value Value::byte_array(Bytes data) {
 }
 Value Value::avmplus(Value v) {
   v.flags_ |= kAvmplus;
-  v.avmplus_bytes_.reset();
+  v.origin_.reset();
   return v;
 }
 
@@ -187,7 +187,7 @@ void Value::make_container(Type t) {
 Value& Value::set(std::string_view key, Value v) {
   if (!is_object()) make_container(Type::object);
   // The original AVM+ bytes and the declared ECMA count no longer describe this value.
-  avmplus_bytes_.reset();
+  origin_.reset();
   flags_ &= static_cast<std::uint8_t>(~kEcmaCount);
   for (auto& [k, old] : props_) {
     if (k == key) {
@@ -201,7 +201,7 @@ Value& Value::set(std::string_view key, Value v) {
 
 Value& Value::push_back(Value v) {
   if (type_ != Type::strict_array && type_ != Type::ecma_array) make_container(Type::strict_array);
-  avmplus_bytes_.reset();
+  origin_.reset();
   flags_ &= static_cast<std::uint8_t>(~kEcmaCount);
   items_.push_back(std::move(v));
   return *this;
@@ -213,7 +213,7 @@ std::uint32_t Value::ecma_count() const noexcept {
 }
 
 ByteView Value::avmplus_bytes() const noexcept {
-  return avmplus_bytes_ ? ByteView(*avmplus_bytes_) : ByteView();
+  return origin_ ? ByteView(origin_->raw) : ByteView();
 }
 
 std::uint32_t Value::amf3_sealed_count() const noexcept {

@@ -59,7 +59,8 @@ using Property = std::pair<std::string, Value>;
 
 namespace detail {
 struct ValueAccess;
-}
+struct Amf3Origin;
+}  // namespace detail
 
 class Value {
  public:
@@ -76,7 +77,7 @@ class Value {
   // A string over 65535 bytes becomes a long string (AMF0 0x0C).
   Value(std::string s);
   Value(std::string_view s) : Value(std::string(s)) {}
-  Value(const char* s) : Value(std::string(s)) {}
+  Value(const char* s) : Value(s ? std::string(s) : std::string()) {}
 
   static Value undefined() { return {}; }
   static Value null() { return Value(nullptr); }
@@ -96,7 +97,8 @@ class Value {
   static Value integer(std::int32_t v);
   static Value xml(std::string text);
   static Value byte_array(Bytes data);
-  // Marks v to be written after the AMF0 AVM+ switch (0x11) as AMF3.
+  // Marks v to be written after the AMF0 AVM+ switch (0x11) as AMF3, from its content (any
+  // original AVM+ bytes are dropped).
   static Value avmplus(Value v);
 
   Type type() const noexcept { return type_; }
@@ -171,7 +173,7 @@ class Value {
   std::string str_;          // string kinds, class name, byte array
   std::vector<Property> props_;
   std::vector<Value> items_;
-  std::shared_ptr<const Bytes> avmplus_bytes_;
+  std::shared_ptr<const detail::Amf3Origin> origin_;  // AVM+ section this was decoded from
 };
 
 // JSON-like text for logs and tests: {"app": "live", "n": 1}, [1, 2], ecma{...},
@@ -188,6 +190,8 @@ std::string to_string(const Value& v);
 // limits.max_amf_depth), errc::amf_too_many_items (more than limits.max_amf_items values in
 // this call, counting nested ones), errc::malformed (a bad AMF3 reference). The detail gives
 // the offset and the marker.
+// All AVM+ (0x11) sections read by one call share one set of AMF3 reference tables (as Red5
+// and PyAMF read a message), so decode a message body with one decode_amf0_all call.
 Result<Value> decode_amf0(ByteReader& r, const Limits& limits = {});
 // Decodes values until data ends: the body of an AMF0 command (type 20) or data (type 18)
 // message. The item cap applies to the whole body.
@@ -196,6 +200,10 @@ Result<std::vector<Value>> decode_amf0_all(ByteView data, const Limits& limits =
 // Appends v's AMF0 encoding. Never fails: a string over 65535 bytes is written as a long
 // string; property names and class names over 65535 bytes are cut to 65535; AMF3 kinds map
 // to number (integer), XML document (xml) or an AVM+ section (byte array).
+// A decoded AVM+ section is written with its original bytes when the receiver's AMF3 tables
+// will be as they were when it was read (always so for encode_amf0_all(decode_amf0_all(x)));
+// otherwise it is written inline, without references. encode_amf0 assumes the value starts
+// the message's AMF3 context: write the values of one message with one encode_amf0_all call.
 void encode_amf0(const Value& v, Bytes& out);
 void encode_amf0_all(std::span<const Value> values, Bytes& out);
 // Command building: encode_amf0_all({"connect", 1, Value::object({{"app", "live"}})}).

@@ -212,6 +212,31 @@ TEST(Amf0, AvmplusWithReferencesRoundTripsExactly) {
   EXPECT_EQ(encode(w), h("11 09 07 01 06 07 616263 06 07 616263 06 03 64"));
 }
 
+TEST(Amf0, AvmplusSectionsOfAMessageShareTables) {
+  // The second section refers to the string and the object of the first one.
+  Bytes body = cat({h("00 02 0004"), a("call"), h("00 3FF0000000000000"),
+                    h("11 0A 0B 01 03 61 06 07 616263 01"), h("11 06 02"), h("11 0A 00")});
+  auto v = decode_command_amf3(body);
+  ASSERT_TRUE(v) << v.error().message();
+  ASSERT_EQ(v->size(), 5u);
+  auto obj = Value::object({{"a", "abc"}});
+  EXPECT_EQ((*v)[2], obj);
+  EXPECT_EQ((*v)[3], Value("abc"));
+  EXPECT_EQ((*v)[4], obj);
+  // The whole message re-encodes exactly.
+  Bytes out;
+  encode_command_amf3(*v, out);
+  EXPECT_EQ(out, body);
+  // Out of their message, sections that refer to earlier ones are written inline.
+  EXPECT_EQ(encode(Value((*v)[3])), h("11 06 07 616263"));
+  EXPECT_EQ(encode((*v)[4]), h("11 0A 0B 01 03 61 06 07 616263 01"));
+  Bytes reordered;
+  encode_amf0_all(std::vector<Value>{(*v)[4], (*v)[2]}, reordered);
+  auto back = decode_amf0_all(reordered);
+  ASSERT_TRUE(back) << back.error().message();
+  EXPECT_EQ(*back, (std::vector<Value>{obj, obj}));
+}
+
 // ---- Value API ----
 
 TEST(Amf0, ValueApi) {

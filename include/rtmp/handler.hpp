@@ -48,6 +48,9 @@ class Session {
   virtual std::uint32_t play_stream_id() const noexcept = 0;
   // Closes the connection after queued output is written.
   virtual void close() = 0;
+  // Closes the connection at once, discarding queued output; on_disconnect gets `reason`.
+  // For a peer that stopped reading, which close() would wait for forever.
+  virtual void abort(const Error& reason) = 0;
   virtual std::uint64_t id() const noexcept = 0;
   virtual const std::string& remote_address() const noexcept = 0;
   // Bytes queued for this client and not yet written.

@@ -68,6 +68,7 @@ class SessionHandle final : public Session {
   std::uint32_t chunk_size() const noexcept override;
   std::uint32_t play_stream_id() const noexcept override;
   void close() override;
+  void abort(const Error& reason) override;
   std::uint64_t id() const noexcept override { return id_; }
   const std::string& remote_address() const noexcept override { return addr_; }
   std::size_t pending_output() const noexcept override;
@@ -428,6 +429,9 @@ std::uint32_t SessionHandle::play_stream_id() const noexcept {
 }
 void SessionHandle::close() {
   if (auto c = conn_.lock()) c->post([](Connection& k) { k.session().close(); });
+}
+void SessionHandle::abort(const Error& reason) {
+  if (auto c = conn_.lock()) c->post_stop(reason);
 }
 std::size_t SessionHandle::pending_output() const noexcept {
   auto c = conn_.lock();

@@ -1,0 +1,38 @@
+// Everything rtmp-server's relay behaviour depends on, with its defaults. The tool fills it
+// from flags and the optional config file; tests fill it directly.
+#pragma once
+
+#include "relay/gop_cache.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+
+namespace rtmp::relay {
+
+struct RelayConfig {
+  // Fast start (--gop-cache on|off) and its caps.
+  GopCacheLimits gop;
+  // A player of a key that is not live waits this long for its publisher, then gets
+  // NetStream.Play.StreamNotFound and is closed. nullopt: forever (as nginx-rtmp); 0: not at
+  // all (rejected at play). Also applies after an unpublish, while waiting for a republish.
+  std::optional<std::chrono::milliseconds> wait_for_publisher;
+  // A player whose unwritten backlog exceeds either cap skips whole frames up to the next
+  // keyframe (never sequence headers or data messages); it resumes at a keyframe once the
+  // backlog is below half of both caps.
+  std::size_t player_queue_bytes = 16 * 1024 * 1024;
+  std::uint32_t player_queue_ms = 10'000;
+  // A player still skipping after this long is disconnected ("too slow").
+  std::chrono::milliseconds slow_player_timeout{30'000};
+  // --record DIR (empty: no recording) and how often the file is flushed.
+  std::filesystem::path record_dir;
+  std::chrono::milliseconds record_flush{1'000};
+  // --publish-key-file (empty: anyone may publish).
+  std::filesystem::path publish_key_file;
+  // --max-connections (0: no limit).
+  std::size_t max_connections = 0;
+};
+
+}  // namespace rtmp::relay

@@ -1,0 +1,140 @@
+// One live stream (app + key): its publisher, its players, the GOP cache, the recorder and
+// the counters.
+//
+// Fan-out: the publisher's messages arrive on the publisher's connection strand
+// (on_message). Each becomes one Packet, chunk-encoded once per (chunk size, stream id) into
+// an immutable SharedBytes; every player's write queue gets a reference through
+// Session::send_encoded, which hands it to that player's own strand (its own thread). The
+// buffers are never written after encoding, and their reference counts are atomic, so
+// publisher and players on different threads share them without copies or locks of their
+// own. The stream's mutex only orders the publisher's fan-out against players joining and
+// leaving (so a joiner's cached GOP and the live messages after it reach it in order).
+//
+// Slow players: before each droppable frame the player's backlog (bytes and media time not
+// yet written, see Backlog) is checked against RelayConfig's caps. Over a cap, the player
+// skips whole frames up to the next keyframe (audio too, to stay in sync); at a keyframe
+// with the backlog under half the caps it resumes. Sequence headers, sequence ends, metadata
+// and data messages always go out. Still skipping after slow_player_timeout: disconnected.
+//
+// Thread safety: every public member may be called from any thread.
+#pragma once
+
+#include "relay/backlog.hpp"
+#include "relay/config.hpp"
+#include "relay/frame_info.hpp"
+#include "relay/gop_cache.hpp"
+#include "relay/packet.hpp"
+#include "relay/recorder.hpp"
+#include "relay/stats.hpp"
+#include "rtmp/handler.hpp"
+#include "rtmp/media/demuxer.hpp"
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rtmp::relay {
+
+class Stream {
+ public:
+  Stream(std::string app, std::string key, const RelayConfig& config);
+  ~Stream();
+
+  const std::string& app() const noexcept { return app_; }
+  const std::string& key() const noexcept { return key_; }
+
+  // ---- publisher side (the publisher's strand) ----
+
+  // Accepts `session` as the publisher unless another one is live: then
+  // NetStream.Publish.BadName and the live one is undisturbed. Waiting players get
+  // StreamBegin + NetStream.Play.PublishNotify. `recorder` (may be null) records this publish.
+  Decision publish(const std::shared_ptr<Session>& session, std::uint32_t stream_id, TimePoint now,
+                   std::unique_ptr<Recorder> recorder);
+  // onMetaData from the publisher (@setDataFrame stripped): cached and relayed.
+  void on_metadata(std::uint64_t session_id, const amf::Value& data, std::uint32_t timestamp,
+                   TimePoint now);
+  // An audio, video or data message from the publisher (raw, as received).
+  void on_message(std::uint64_t session_id, const Message& m, TimePoint now);
+  // The publisher stopped (deleteStream, disconnect). Players get StreamEOF +
+  // NetStream.Play.UnpublishNotify and stay for a republish. Ignored for another session.
+  void unpublish(std::uint64_t session_id, TimePoint now, std::string_view reason);
+
+  // ---- player side (each player's strand) ----
+
+  // Joins `session` (playing on message stream `stream_id`). Live: it gets metadata,
+  // sequence headers and the cached GOP at once, then live messages. Not live: it waits
+  // (or, with wait_for_publisher == 0, is rejected with NetStream.Play.StreamNotFound).
+  Decision play(const std::shared_ptr<Session>& session, std::uint32_t stream_id, TimePoint now);
+  // The player left (closeStream, deleteStream, disconnect). Ignored if not a player.
+  void leave(std::uint64_t session_id, std::string_view reason);
+
+  // ---- housekeeping (any thread) ----
+
+  // Rates, recorder flush, waiting-player and slow-player timeouts. Call about every 250 ms.
+  void tick(TimePoint now);
+  // Server stopping: players get StreamEOF + NetStream.Play.UnpublishNotify and are closed
+  // once that is written; the publisher is closed; the recording is closed.
+  void shutdown(std::string_view reason);
+  // No publisher and no players: the registry may forget the stream.
+  bool unused() const;
+  bool live() const;
+  StreamStats stats(TimePoint now, bool with_players = true) const;
+
+ private:
+  struct Player {
+    std::shared_ptr<Session> session;
+    std::uint64_t id = 0;
+    std::uint32_t stream_id = 0;
+    std::uint32_t chunk_size = 0;
+    TimePoint joined;
+    Backlog backlog;
+    bool waiting_start = true;  // no decodable start yet: next keyframe (not counted as drops)
+    bool skipping = false;      // too far behind: dropping up to the next keyframe
+    TimePoint skip_since;
+    std::uint64_t skip_run = 0;              // frames dropped in the current skip
+    std::optional<TimePoint> wait_deadline;  // waiting for a publisher until then
+    std::optional<TimePoint> eof_due;        // StreamEOF to send (see unpublish)
+    std::uint64_t frames_sent = 0, frames_dropped = 0, bytes_sent = 0;
+  };
+
+  void fan_out(Packet& p, TimePoint now);
+  void deliver(Player& pl, Packet& p, TimePoint now);
+  void send(Player& pl, Packet& p);
+  void send_user_control(Player& pl, int event);
+  bool is_start(const Packet& p) const;
+  void disconnect_slow(Player& pl, TimePoint now);
+  void remove_player(std::size_t index, std::string_view reason);
+  void learn_codec(const Packet& p);
+  void close_recorder();
+  void log_player_left(const Player& pl, std::string_view reason) const;
+
+  const std::string app_, key_;
+  const RelayConfig config_;
+  mutable std::mutex mutex_;
+
+  std::shared_ptr<Session> publisher_;
+  std::uint64_t publisher_id_ = 0;
+  std::string publisher_remote_;
+  TimePoint publish_start_;
+  std::vector<Player> players_;
+  GopCache gop_;
+  FrameClassifier classifier_;
+  Demuxer demuxer_;  // sequence headers only: codec facts for stats
+  std::vector<MediaEvent> events_;
+  std::unique_ptr<Recorder> recorder_;
+
+  // Counters (see StreamStats).
+  std::string video_codec_, audio_codec_;
+  std::uint32_t width_ = 0, height_ = 0, sample_rate_ = 0, channels_ = 0;
+  std::uint64_t bytes_in_ = 0, bytes_out_ = 0, video_in_ = 0, audio_in_ = 0;
+  std::uint64_t dropped_ = 0, slow_disconnects_ = 0, players_total_ = 0;
+  // Rate window.
+  TimePoint window_start_;
+  std::uint64_t window_bytes_in_ = 0, window_bytes_out_ = 0, window_video_ = 0;
+  double fps_ = 0, kbps_in_ = 0, kbps_out_ = 0;
+};
+
+}  // namespace rtmp::relay

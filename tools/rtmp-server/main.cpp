@@ -1,0 +1,308 @@
+// rtmp-server: the live relay. Publishers push rtmp://HOST/APP/KEY, any number of players
+// play the same URL. See --help, and apps/relay/ for the behaviour.
+//
+// Threads: one io_context run by --threads threads (default: one per core). Every connection
+// lives on its own strand; a published message is encoded once on the publisher's strand and
+// handed by reference to each player's strand (apps/relay/stream.hpp).
+#include "relay/relay.hpp"
+#include "relay/stats_json.hpp"
+#include "rtmp/server.hpp"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+#include <boost/asio.hpp>
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+namespace {
+
+namespace asio = boost::asio;
+using rtmp::relay::Relay;
+using rtmp::relay::RelayConfig;
+using namespace std::chrono_literals;
+
+// --config FILE: JSON ({"port": 1936, "gop-cache": "off", "bind": ["127.0.0.1"]}) or
+// CLI11's TOML/INI (port = 1936). Keys are the long option names; '_' and '-' are the same.
+// Flags on the command line win over the file.
+class JsonOrTomlConfig : public CLI::Config {
+ public:
+  std::string to_config(const CLI::App* app, bool defaults, bool descriptions,
+                        std::string prefix) const override {
+    return toml_.to_config(app, defaults, descriptions, std::move(prefix));
+  }
+  std::vector<CLI::ConfigItem> from_config(std::istream& in) const override {
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string s = text.str();
+    auto first = s.find_first_not_of(" \t\r\n");
+    if (first == std::string::npos || s[first] != '{') {
+      std::istringstream again(s);
+      return toml_.from_config(again);
+    }
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(s);
+    } catch (const std::exception& e) {
+      throw CLI::ConversionError("config", std::string("not valid JSON: ") + e.what());
+    }
+    std::vector<CLI::ConfigItem> items;
+    for (auto& [key, value] : j.items()) {
+      CLI::ConfigItem item;
+      item.name = key;
+      for (auto& c : item.name)
+        if (c == '_') c = '-';
+      auto add = [&](const nlohmann::json& v) {
+        if (v.is_string())
+          item.inputs.push_back(v.get<std::string>());
+        else if (v.is_boolean())
+          item.inputs.push_back(v.get<bool>() ? "true" : "false");
+        else if (v.is_number())
+          item.inputs.push_back(v.dump());
+        else if (!v.is_null())
+          throw CLI::ConversionError(key, "config: only strings, numbers, booleans and arrays");
+      };
+      if (value.is_array())
+        for (auto& v : value) add(v);
+      else
+        add(value);
+      if (!item.inputs.empty()) items.push_back(std::move(item));
+    }
+    return items;
+  }
+
+ private:
+  CLI::ConfigTOML toml_;
+};
+
+std::chrono::milliseconds ms_from_seconds(double s) {
+  return std::chrono::milliseconds(static_cast<std::int64_t>(s * 1000));
+}
+
+bool write_stats_file(const std::filesystem::path& path, const std::string& text) {
+  // Written beside and renamed: readers never see a half-written file.
+  auto tmp = path;
+  tmp += ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) return false;
+    out << text << '\n';
+    if (!out) return false;
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  return !ec;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{
+      "rtmp-server: live RTMP relay. Publish to rtmp://HOST/APP/KEY (ffmpeg, OBS); any number "
+      "of players play the same URL."};
+  app.config_formatter(std::make_shared<JsonOrTomlConfig>());
+  app.set_config("--config", "", "Config file: JSON object or TOML, keys = long option names");
+
+  std::uint16_t port = 1935;
+  std::vector<std::string> binds;
+  unsigned threads = 0;
+  std::uint32_t chunk_size = 4096;
+  std::string gop_cache = "on";
+  double wait_for_publisher = -1;
+  std::size_t queue_bytes = RelayConfig{}.player_queue_bytes;
+  std::uint32_t queue_ms = RelayConfig{}.player_queue_ms;
+  double slow_timeout = 30;
+  std::string record_dir, key_file, stats_file, log_level = "info";
+  std::size_t max_connections = 0;
+  double handshake_timeout = 10, idle_timeout = 60, stats_interval = 0;
+
+  app.add_option("--port", port, "TCP port (0 = any free port)")->capture_default_str();
+  app.add_option("--bind", binds, "Address to listen on, repeatable (default: 0.0.0.0 and [::])");
+  app.add_option("--threads", threads, "I/O threads (0 = one per core)")->capture_default_str();
+  app.add_option("--chunk-size", chunk_size, "Outgoing RTMP chunk size")
+      ->check(CLI::Range(128u, 65536u))
+      ->capture_default_str();
+  app.add_option("--gop-cache", gop_cache,
+                 "on: a new player starts with the current GOP; off: at the next keyframe")
+      ->check(CLI::IsMember({"on", "off", "true", "false"}))
+      ->capture_default_str();
+  app.add_option("--wait-for-publisher", wait_for_publisher,
+                 "Seconds a player of a key that is not live waits for its publisher, then "
+                 "NetStream.Play.StreamNotFound (-1 = forever, 0 = reject at once)")
+      ->capture_default_str();
+  app.add_option("--player-queue-bytes", queue_bytes,
+                 "Unwritten bytes per player before it skips frames to the next keyframe")
+      ->capture_default_str();
+  app.add_option("--player-queue-ms", queue_ms,
+                 "Unwritten media milliseconds per player before it skips frames")
+      ->capture_default_str();
+  app.add_option("--slow-player-timeout", slow_timeout,
+                 "Seconds a player may stay behind (skipping) before it is disconnected")
+      ->capture_default_str();
+  app.add_option("--record", record_dir, "Record every published stream to DIR/app/key-<UTC>.flv");
+  app.add_option("--publish-key-file", key_file,
+                 "Only keys listed in FILE may publish (one per line; 'app/key' or 'key')");
+  app.add_option("--max-connections", max_connections, "Refuse connections past N (0 = no limit)")
+      ->capture_default_str();
+  app.add_option("--handshake-timeout", handshake_timeout, "Seconds to complete the handshake")
+      ->capture_default_str();
+  app.add_option("--idle-timeout", idle_timeout,
+                 "Close a publisher (or a connection that neither publishes nor plays) silent "
+                 "for this many seconds (0 = never)")
+      ->capture_default_str();
+  app.add_option("--stats-file", stats_file,
+                 "Write per-stream stats as JSON to FILE every second (atomically replaced)");
+  app.add_option("--stats-interval", stats_interval,
+                 "Log a stats line per stream every S seconds (0 = off)")
+      ->capture_default_str();
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  auto logger = spdlog::stderr_color_mt("rtmp-server");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  spdlog::set_level(spdlog::level::from_str(log_level));
+
+  RelayConfig config;
+  config.gop.enabled = gop_cache == "on" || gop_cache == "true";
+  if (wait_for_publisher >= 0) config.wait_for_publisher = ms_from_seconds(wait_for_publisher);
+  config.player_queue_bytes = queue_bytes;
+  config.player_queue_ms = queue_ms;
+  config.slow_player_timeout = ms_from_seconds(slow_timeout);
+  config.record_dir = record_dir;
+  config.publish_key_file = key_file;
+  config.max_connections = max_connections;
+  Relay relay(config);
+  if (auto r = relay.init(); !r) {
+    std::cerr << "rtmp-server: " << r.error().message() << "\n";
+    return 1;
+  }
+
+  asio::io_context ioc;
+  std::vector<std::unique_ptr<rtmp::Server>> servers;
+  if (binds.empty()) binds.emplace_back();  // all IPv4 and IPv6
+  for (const auto& bind : binds) {
+    rtmp::ServerOptions opts;
+    opts.port = port;
+    opts.bind = bind;
+    opts.demux = false;  // raw messages: relayed as received, demuxed only for codec facts
+    opts.handler = relay.handler_factory();
+    opts.chunk_size = chunk_size;
+    opts.limits.handshake_timeout_ms = static_cast<std::uint32_t>(handshake_timeout * 1000);
+    opts.limits.idle_timeout_ms = static_cast<std::uint32_t>(idle_timeout * 1000);
+    opts.io_context = &ioc;
+    auto server = rtmp::Server::start(std::move(opts));
+    if (!server) {
+      std::cerr << "rtmp-server: " << server.error().message() << "\n";
+      return 1;
+    }
+    // Tests read the port from this line (--port 0).
+    std::cerr << "rtmp-server: listening on "
+              << (bind.empty()                          ? std::string("[::]")
+                  : bind.find(':') != std::string::npos ? "[" + bind + "]"
+                                                        : bind)
+              << ":" << (*server)->port() << std::endl;
+    servers.push_back(std::move(*server));
+  }
+  spdlog::info(
+      "rtmp-server: gop_cache={} wait_for_publisher={} player_queue_bytes={} "
+      "player_queue_ms={} slow_player_timeout={}s record={} publish_key_file={} "
+      "max_connections={}",
+      config.gop.enabled ? "on" : "off",
+      config.wait_for_publisher ? std::to_string(wait_for_publisher) + "s" : "forever", queue_bytes,
+      queue_ms, slow_timeout, record_dir.empty() ? "-" : record_dir,
+      key_file.empty() ? "-" : key_file, max_connections);
+
+  // Housekeeping: relay timers, stats.
+  asio::steady_timer ticker(ioc);
+  auto last_stats_file = rtmp::Clock::now();
+  auto last_stats_log = rtmp::Clock::now();
+  std::function<void()> tick = [&] {
+    ticker.expires_after(250ms);
+    ticker.async_wait([&](boost::system::error_code ec) {
+      if (ec) return;
+      auto now = rtmp::Clock::now();
+      relay.tick(now);
+      if (!stats_file.empty() && now - last_stats_file >= 1s) {
+        last_stats_file = now;
+        auto text = rtmp::relay::to_json(relay.stats(now)).dump(2);
+        if (!write_stats_file(stats_file, text))
+          spdlog::warn("rtmp-server: cannot write stats file {}", stats_file);
+      }
+      if (stats_interval > 0 && now - last_stats_log >= ms_from_seconds(stats_interval)) {
+        last_stats_log = now;
+        for (const auto& s : relay.stats(now, false))
+          spdlog::info(
+              "relay: stats app={} key={} live={} players={} fps={:.1f} "
+              "kbps_in={:.0f} kbps_out={:.0f} frames_dropped={} slow_disconnects={}",
+              s.app, s.key, s.live, s.players, s.fps, s.bitrate_in_kbps, s.bitrate_out_kbps,
+              s.frames_dropped, s.players_dropped_slow);
+      }
+      tick();
+    });
+  };
+  tick();
+
+  // SIGINT/SIGTERM: graceful stop. SIGHUP: reload the key file.
+  std::promise<int> stop_signal;
+  auto stopped = stop_signal.get_future();
+  asio::signal_set signals(ioc, SIGINT, SIGTERM, SIGHUP);
+  std::atomic<bool> stopping{false};
+  std::function<void()> wait_signal = [&] {
+    signals.async_wait([&](boost::system::error_code ec, int sig) {
+      if (ec) return;
+      if (sig == SIGHUP) {
+        if (auto r = relay.reload_keys(); !r) spdlog::error("rtmp-server: {}", r.error().message());
+      } else if (!stopping.exchange(true)) {
+        stop_signal.set_value(sig);
+      } else {
+        spdlog::warn("rtmp-server: second signal: exiting now");
+        std::_Exit(1);
+      }
+      wait_signal();
+    });
+  };
+  wait_signal();
+
+  auto work = asio::make_work_guard(ioc);
+  unsigned n = threads ? threads : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::thread> pool;
+  for (unsigned i = 0; i < n; ++i) pool.emplace_back([&ioc] { ioc.run(); });
+
+  int sig = stopped.get();
+  spdlog::info("rtmp-server: {}: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  // Players get StreamEOF + UnpublishNotify and close once it is written; recordings close.
+  relay.shutdown("server stopping");
+  auto sessions = [&] {
+    std::size_t total = 0;
+    for (auto& s : servers) total += s->session_count();
+    return total;
+  };
+  auto deadline = rtmp::Clock::now() + 3s;
+  while (sessions() > 0 && rtmp::Clock::now() < deadline) std::this_thread::sleep_for(20ms);
+  for (auto& s : servers) s->stop();  // closes listeners and whatever is left
+  deadline = rtmp::Clock::now() + 2s;
+  while (sessions() > 0 && rtmp::Clock::now() < deadline) std::this_thread::sleep_for(20ms);
+  asio::post(ioc, [&] {
+    ticker.cancel();
+    signals.cancel();
+  });
+  work.reset();
+  ioc.stop();
+  for (auto& t : pool) t.join();
+  servers.clear();
+  spdlog::info("rtmp-server: stopped");
+  return 0;
+}

@@ -199,8 +199,9 @@ struct VideoSample {
   // length-prefixed NAL units for AVC/HEVC, OBUs for AV1, ...) into a new owner.
   static VideoSample from_data(CodecId codec, std::int64_t dts, std::int64_t pts, bool keyframe,
                                ByteView frame);
-  // AVC/HEVC from bare NAL units (no start codes): writes each with a 4-byte length prefix
-  // (nal_length_size must match the sent config: 1, 2 or 4).
+  // AVC/HEVC from bare NAL units (no start codes): writes each with a nal_length_size-byte
+  // length prefix (must match the sent config: 1, 2 or 4; a unit too large for it makes the
+  // whole frame use 4) and fills nalus.
   static VideoSample from_nalus(CodecId codec, std::int64_t dts, std::int64_t pts, bool keyframe,
                                 const std::vector<ByteView>& nalus,
                                 std::uint8_t nal_length_size = 4);

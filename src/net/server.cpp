@@ -388,6 +388,8 @@ bool Connection::on_delete_stream(std::uint32_t stream_id) {
 // ---- SessionHandle ----
 
 void SessionHandle::send_codec(const Codec& codec) {
+  // Legacy audio formats (MP3, PCM, G.711, ...) have no sequence header on the wire.
+  if (!Muxer::has_wire_form(codec)) return;
   if (auto c = conn_.lock()) c->post([codec](Connection& k) { k.send(Muxer::mux(codec, 0)); });
 }
 void SessionHandle::send_video(const VideoSample& sample) {

@@ -2,6 +2,30 @@
 
 namespace rtmp {
 
+std::string resolve_tc_url(std::string_view base, std::string_view ref) {
+  // RFC 3986 §5.2 for the forms the spec lists: absolute ("rtmp://h/app"), network-path
+  // ("//h/app"), absolute-path ("/app") and relative-path ("app2": replaces the last segment).
+  auto scheme_end = base.find("://");
+  if (ref.empty()) return std::string(base);
+  auto colon = ref.find(':');
+  auto slash = ref.find('/');
+  if (colon != std::string_view::npos && (slash == std::string_view::npos || colon < slash))
+    return std::string(ref);  // has a scheme
+  if (scheme_end == std::string_view::npos) return std::string(ref);
+  std::string_view scheme = base.substr(0, scheme_end + 1);  // "rtmp:"
+  if (ref.starts_with("//")) return std::string(scheme) + std::string(ref);
+  auto path_start = base.find('/', scheme_end + 3);
+  std::string_view authority_part =
+      path_start == std::string_view::npos ? base : base.substr(0, path_start);
+  if (ref.starts_with("/")) return std::string(authority_part) + std::string(ref);
+  std::string_view path =
+      path_start == std::string_view::npos ? std::string_view("/") : base.substr(path_start);
+  // Drop query/fragment of the base path before merging.
+  path = path.substr(0, path.find_first_of("?#"));
+  return std::string(authority_part) + std::string(path.substr(0, path.rfind('/') + 1)) +
+         std::string(ref);
+}
+
 ClientSession::ClientSession(const SessionOptions& options, ClientSessionHandler& handler)
     : options_(options),
       handler_(handler),
@@ -95,12 +119,10 @@ void ClientSession::connect(const ConnectParams& p) {
     obj.set("type", amf::Value("nonprivate"));
   }
   if (!p.page_url.empty()) obj.set("pageUrl", amf::Value(p.page_url));
-  if (!p.fourcc_list.empty()) {
-    std::vector<amf::Value> list;
-    for (const auto& f : p.fourcc_list) list.emplace_back(f);
-    obj.set("fourCcList", amf::Value::strict_array(std::move(list)));
-  }
+  write_connect_caps(obj, p);
   if (p.object_encoding != 0) obj.set("objectEncoding", amf::Value(p.object_encoding));
+  tc_url_ = p.tc_url;
+  server_caps_ = {};
   command(0, "connect", obj, p.args, true);
 }
 
@@ -219,6 +241,10 @@ Result<void> ClientSession::on_command_message(const Message& m) {
     if (c.name == "_error") {
       handler_.on_command_error(name, info ? *info : null);
     } else if (name == "connect") {
+      // The spec has the server state its capabilities in "an object" of the _result:
+      // the properties object (where we put ours), else the information object.
+      server_caps_ = parse_connect_caps(c.object);
+      if (!server_caps_.enhanced() && info) server_caps_ = parse_connect_caps(*info);
       handler_.on_connected(info ? *info : null);
     } else if (name == "createStream") {
       if (!info || !info->is_number())
@@ -230,6 +256,17 @@ Result<void> ClientSession::on_command_message(const Message& m) {
   if (c.name == "onStatus") {
     const amf::Value* info = c.arg(0);
     static const amf::Value null = amf::Value::null();
+    if (m.stream_id == 0 && info && info->is_object()) {
+      const amf::Value* code = info->get("code");
+      if (code && code->is_string() &&
+          code->as_string() == "NetConnection.Connect.ReconnectRequest") {
+        const amf::Value* url = info->get("tcUrl");
+        std::string target =
+            url && url->is_string() ? resolve_tc_url(tc_url_, url->as_string()) : tc_url_;
+        handler_.on_reconnect_request(target, *info);
+        return {};
+      }
+    }
     handler_.on_status(m.stream_id, info ? *info : null);
     return {};
   }

@@ -107,6 +107,15 @@ void ServerSession::send_status(std::uint32_t stream_id, std::string_view level,
                      {status_object(level, code, description)}, csid::data));
 }
 
+void ServerSession::send_reconnect_request(std::string_view tc_url, std::string_view description) {
+  if (state_ != State::connected) return;
+  // onStatus on the NetConnection (stream 0), transaction 0, null command object.
+  auto info = status_object("status", "NetConnection.Connect.ReconnectRequest", description);
+  if (!tc_url.empty()) info.set("tcUrl", amf::Value(tc_url));
+  queue(make_command(0, "onStatus", 0, amf::Value::null(), {info}));
+  reconnect_requested_ = true;
+}
+
 void ServerSession::send_user_control(const control::UserControl& uc) {
   queue(control::user_control(uc));
 }
@@ -242,9 +251,7 @@ Result<void> ServerSession::handle_connect(const Command& c) {
   connect_.page_url = string_prop(c.object, "pageUrl");
   if (const amf::Value* enc = c.object.get("objectEncoding"); enc && enc->is_number())
     connect_.object_encoding = enc->as_number();
-  if (const amf::Value* list = c.object.get("fourCcList"); list && list->is_array())
-    for (const auto& item : list->items())
-      if (item.is_string()) connect_.fourcc_list.emplace_back(item.as_string());
+  static_cast<ConnectCaps&>(connect_) = parse_connect_caps(c.object);
 
   Decision d = handler_.on_connect(connect_);
   if (!d.accepted) {
@@ -261,11 +268,14 @@ Result<void> ServerSession::handle_connect(const Command& c) {
   encoder_.set_chunk_size(options_.chunk_size);
   auto info = status_object("status", "NetConnection.Connect.Success", "Connection succeeded.");
   info.set("objectEncoding", amf::Value(connect_.object_encoding));
-  send_result(c.transaction_id,
-              amf::Value::object({{"fmsVer", amf::Value("FMS/3,0,1,123")},
-                                  {"capabilities", amf::Value(31.0)},
-                                  {"mode", amf::Value(1.0)}}),
-              {info});
+  auto props = amf::Value::object({{"fmsVer", amf::Value("FMS/3,0,1,123")},
+                                   {"capabilities", amf::Value(31.0)},
+                                   {"mode", amf::Value(1.0)}});
+  // E-RTMP: "the server SHOULD state its support via attributes such as videoFourCcInfoMap,
+  // capsEx" in the _result. Only to clients that spoke Enhanced RTMP themselves, so a
+  // legacy client's exchange stays byte for byte what it always was.
+  if (connect_.enhanced()) write_connect_caps(props, options_.enhanced_caps);
+  send_result(c.transaction_id, props, {info});
   state_ = State::connected;
   return {};
 }

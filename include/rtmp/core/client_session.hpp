@@ -18,17 +18,23 @@
 
 namespace rtmp {
 
-struct ConnectParams {
+// The ConnectCaps part is announced in the command object (Enhanced RTMP: fourCcList,
+// videoFourCcInfoMap, audioFourCcInfoMap, capsEx); empty = a legacy connect.
+struct ConnectParams : ConnectCaps {
   std::string app;
   std::string tc_url;
   std::string flash_ver = "FMLE/3.0 (compatible; rtmpcxx)";
   std::string swf_url;
   std::string page_url;
   double object_encoding = 0;
-  std::vector<std::string> fourcc_list;  // Enhanced RTMP codecs to announce
-  std::vector<amf::Value> args;          // extra connect arguments
-  bool player = false;                   // add the player fields (audioCodecs, videoCodecs, ...)
+  std::vector<amf::Value> args;  // extra connect arguments
+  bool player = false;           // add the player fields (audioCodecs, videoCodecs, ...)
 };
+
+// A ReconnectRequest's tcUrl resolved against the current tcUrl (RFC 3986 §5.2, for the forms
+// the spec lists): "rtmp://b/x" as is, "//b/x" takes base's scheme, "/x" base's scheme and
+// host, "x" replaces base's last path segment; empty = base.
+std::string resolve_tc_url(std::string_view base, std::string_view reference);
 
 class ClientSessionHandler {
  public:
@@ -37,6 +43,14 @@ class ClientSessionHandler {
   virtual void on_stream_created(std::uint32_t /*stream_id*/) {}
   // onStatus on a stream: info has level, code, description.
   virtual void on_status(std::uint32_t /*stream_id*/, const amf::Value& /*info*/) {}
+  // NetConnection.Connect.ReconnectRequest (Enhanced RTMP v2, "Reconnect Request"): the
+  // server asks the client to reconnect, to `tc_url` (already resolved against the current
+  // tcUrl; the current one when the server named none). The client should finish up to a
+  // media boundary, connect anew, then close this connection; the server keeps serving it
+  // meanwhile. The default reports it as on_status(0, info).
+  virtual void on_reconnect_request(const std::string& /*tc_url*/, const amf::Value& info) {
+    on_status(0, info);
+  }
   // _error in answer to `command` (connect, createStream, ...).
   virtual void on_command_error(const std::string& /*command*/, const amf::Value& /*info*/) {}
   virtual void on_metadata(std::uint32_t /*stream_id*/, const amf::Value& /*data*/,
@@ -74,6 +88,9 @@ class ClientSession {
   void send_message(const Message& m);
   void set_chunk_size(std::uint32_t size);
   std::uint32_t chunk_size() const noexcept { return encoder_.chunk_size(); }
+  // The server's Enhanced RTMP capabilities, from its connect _result (properties object,
+  // else information object); empty before it or for a legacy server.
+  const ConnectCaps& server_caps() const noexcept { return server_caps_; }
 
  private:
   void queue(const Message& m);
@@ -91,6 +108,8 @@ class ClientSession {
   OutputQueue out_;
   std::vector<Message> pending_;  // issued before the handshake finished
   std::map<double, std::string> transactions_;
+  std::string tc_url_;  // of the last connect, to resolve a ReconnectRequest's tcUrl
+  ConnectCaps server_caps_;
   double next_txn_ = 1;
   std::uint32_t peer_window_ = 0;
   std::uint64_t last_ack_ = 0;

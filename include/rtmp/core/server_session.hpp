@@ -71,6 +71,15 @@ class ServerSession {
   void send_status(std::uint32_t stream_id, std::string_view level, std::string_view code,
                    std::string_view description);
   void send_user_control(const control::UserControl& uc);
+  // Enhanced RTMP v2 "Reconnect Request": onStatus NetConnection.Connect.ReconnectRequest
+  // (level "status") on stream 0, asking the client to reconnect, to `tc_url` when given
+  // (absolute or relative to the current tcUrl), else to the current one. The session goes
+  // on as before: the spec has the server keep serving until the client disconnects. Only
+  // once connected (ignored before connect succeeded and after close). Clients that did not
+  // announce caps_ex::reconnect may ignore it (a "status" level onStatus is harmless to
+  // FFmpeg and librtmp).
+  void send_reconnect_request(std::string_view tc_url = {}, std::string_view description = {});
+  bool reconnect_requested() const noexcept { return reconnect_requested_; }
   // StreamEOF + NetStream.Play.UnpublishNotify style notifications are the caller's choice.
   std::uint32_t chunk_size() const noexcept { return encoder_.chunk_size(); }
   // Stream ids this session plays / publishes on.
@@ -108,6 +117,7 @@ class ServerSession {
   std::uint32_t streams_created_ = 0;
   std::uint32_t peer_window_ = 0;  // peer's Window Acknowledgement Size
   std::uint64_t last_ack_ = 0;
+  bool reconnect_requested_ = false;
   std::optional<TimePoint> started_;
   std::optional<TimePoint> last_input_;
 };

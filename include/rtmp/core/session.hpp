@@ -2,6 +2,7 @@
 #pragma once
 
 #include "rtmp/core/amf.hpp"
+#include "rtmp/core/connect_caps.hpp"
 #include "rtmp/core/handshake.hpp"
 #include "rtmp/core/limits.hpp"
 
@@ -26,19 +27,24 @@ struct SessionOptions {
   RandomSource random;
   // Client only: digest handshake (falls back to simple when the server answers simple).
   bool digest_handshake = true;
+  // Server only: Enhanced RTMP capabilities put in the connect _result properties object,
+  // for clients whose connect carried Enhanced RTMP properties (a legacy client gets the
+  // legacy answer, unchanged). Empty = announce nothing.
+  ConnectCaps enhanced_caps = ConnectCaps::forwarder();
 };
 
-// What the connect command carried.
-struct ConnectInfo {
+// What the connect command carried. The ConnectCaps part holds its Enhanced RTMP
+// properties (fourCcList, videoFourCcInfoMap, audioFourCcInfoMap, capsEx); all empty for a
+// legacy client.
+struct ConnectInfo : ConnectCaps {
   std::string app;
   std::string tc_url;
   std::string flash_ver;
   std::string swf_url;
   std::string page_url;
   double object_encoding = 0;
-  std::vector<std::string> fourcc_list;  // Enhanced RTMP: codecs the client announced
-  amf::Value command_object;             // everything, as sent
-  std::vector<amf::Value> args;          // optional user arguments after the object
+  amf::Value command_object;     // everything, as sent
+  std::vector<amf::Value> args;  // optional user arguments after the object
 };
 
 struct PublishInfo {

@@ -15,7 +15,8 @@ struct Limits {
   std::uint32_t max_partial_messages = 16;
   // Sum of bytes held by partial messages.
   std::uint64_t max_partial_bytes = 32 * 1024 * 1024;
-  // AMF nesting depth and items per container.
+  // AMF nesting depth, and values per message (nested values and reference expansions
+  // count, so one message cannot build more than max_amf_items values).
   std::uint32_t max_amf_depth = 64;
   std::uint32_t max_amf_items = 65536;
   // Handshake must complete within this many milliseconds.

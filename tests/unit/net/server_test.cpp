@@ -259,6 +259,33 @@ TEST(Server, SlowHandlerDelaysOnlyItsOwnSession) {
   EXPECT_LT(fast_at, slow_at);
 }
 
+TEST(Server, MalformedCodecConfigClosesOnlyThatSession) {
+  Record r;
+  auto o = options(r);
+  o.demux = true;
+  auto s = Server::start(std::move(o));
+  ASSERT_TRUE(s);
+  BlockingClient good((*s)->port());
+  good.publish("good");
+  BlockingClient bad((*s)->port());
+  bad.publish("bad");
+  // An AVC sequence header whose AVCDecoderConfigurationRecord is cut short.
+  Message m;
+  m.csid = csid::video;
+  m.type = msg::video;
+  m.stream_id = bad.stream_id;
+  m.payload = make_shared_bytes(Bytes{0x17, 0x00, 0, 0, 0, 0x01, 0x64});
+  bad.session->send_message(m);
+  bad.flush();
+  ASSERT_TRUE(r.wait_disconnects(1));
+  {
+    std::lock_guard lock(r.mutex);
+    const std::string& last = r.events.back();
+    EXPECT_TRUE(last == "disconnect truncated" || last == "disconnect malformed") << last;
+  }
+  EXPECT_EQ((*s)->session_count(), 1u);
+}
+
 TEST(Server, DefaultBindServesIPv4AndIPv6) {
   Record r;
   auto o = options(r);

@@ -8,11 +8,13 @@
 //   (*server)->port();  ...  (*server)->stop();
 #pragma once
 
+#include "rtmp/core/connect_caps.hpp"
 #include "rtmp/core/limits.hpp"
 #include "rtmp/error.hpp"
 #include "rtmp/handler.hpp"
 
 #include <any>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -37,6 +39,21 @@ struct ServerOptions {
   unsigned threads = 0;             // 0 = hardware concurrency (own threads only)
   // Run on the caller's io_context instead of own threads (the caller runs it).
   boost::asio::io_context* io_context = nullptr;
+  // SO_SNDBUF of accepted connections in bytes; 0 = the OS default (Linux autotunes it up
+  // to net.ipv4.tcp_wmem's maximum, 4 MB). A bounded buffer keeps a slow reader's backlog in
+  // the session's queue, where Session::pending_output() sees it, rather than in the kernel.
+  std::size_t socket_send_buffer = 0;
+  // Enhanced RTMP capabilities put in the connect _result for clients that announced their
+  // own (fourCcList, *FourCcInfoMap or capsEx); empty = none. Default: forwards any codec,
+  // Reconnect and Multitrack.
+  ConnectCaps enhanced_caps = ConnectCaps::forwarder();
+  // Graceful stop (Enhanced RTMP v2 "Reconnect Request"): stop() first sends
+  // NetConnection.Connect.ReconnectRequest to every connected session, to reconnect_tc_url
+  // (empty = the tcUrl each client used), keeps serving them and waits up to reconnect_grace
+  // for them to leave, then ends the rest.
+  bool reconnect_on_stop = false;
+  std::string reconnect_tc_url;
+  std::chrono::milliseconds reconnect_grace{5000};
 };
 
 class Server {
@@ -50,6 +67,9 @@ class Server {
   // Closes the listener, ends every session (each handler gets on_disconnect) and, when
   // running on own threads, waits for handlers to finish. Idempotent.
   virtual void stop() = 0;
+  // Sends NetConnection.Connect.ReconnectRequest (to tc_url; empty = the client's own
+  // tcUrl) to every session past connect, without closing anything. Thread-safe.
+  virtual void request_reconnect(std::string tc_url = {}, std::string description = {}) = 0;
   virtual std::size_t session_count() const noexcept = 0;
 };
 

@@ -162,6 +162,7 @@ class ServerImpl final : public Server {
   Result<void> open();
   std::uint16_t port() const noexcept override { return port_; }
   void stop() override;
+  void request_reconnect(std::string tc_url, std::string description) override;
   std::size_t session_count() const noexcept override {
     std::lock_guard lock(registry_->mutex);
     return registry_->connections.size();
@@ -190,6 +191,7 @@ SessionOptions session_options(const ServerOptions& o) {
   SessionOptions s;
   s.limits = o.limits;
   s.chunk_size = o.chunk_size;
+  s.enhanced_caps = o.enhanced_caps;
   return s;
 }
 
@@ -215,6 +217,9 @@ Connection::Connection(std::shared_ptr<Registry> registry, tcp::socket socket,
     remote_ = addr.to_string() + ":" + std::to_string(ep.port());
   }
   socket_.set_option(tcp::no_delay(true), ec);
+  if (options.socket_send_buffer > 0)
+    socket_.set_option(
+        asio::socket_base::send_buffer_size(static_cast<int>(options.socket_send_buffer)), ec);
 }
 
 void Connection::start() {
@@ -522,6 +527,18 @@ asio::awaitable<void> ServerImpl::accept_loop(tcp::acceptor& acceptor) {
   }
 }
 
+void ServerImpl::request_reconnect(std::string tc_url, std::string description) {
+  std::vector<std::shared_ptr<Connection>> conns;
+  {
+    std::lock_guard lock(registry_->mutex);
+    conns.assign(registry_->connections.begin(), registry_->connections.end());
+  }
+  for (auto& c : conns)
+    c->post([tc_url, description](Connection& k) {
+      k.session().send_reconnect_request(tc_url, description);
+    });
+}
+
 void ServerImpl::stop() {
   if (stopped_.exchange(true)) return;
   {
@@ -543,12 +560,29 @@ void ServerImpl::stop() {
     }
     closed->set_value();
   });
-  std::vector<std::shared_ptr<Connection>> conns;
-  {
-    std::lock_guard lock(registry_->mutex);
-    conns.assign(registry_->connections.begin(), registry_->connections.end());
+  auto stop_all = [registry = registry_] {
+    std::vector<std::shared_ptr<Connection>> conns;
+    {
+      std::lock_guard lock(registry->mutex);
+      conns.assign(registry->connections.begin(), registry->connections.end());
+    }
+    for (auto& c : conns) c->post_stop(Error(errc::closed, "server stopping"));
+  };
+  if (options_.reconnect_on_stop) {
+    // E-RTMP "Reconnect Request": the old server keeps serving until the client leaves.
+    request_reconnect(options_.reconnect_tc_url, "The server is shutting down.");
+    if (!own_ioc_) {
+      // The caller's io_context: end the rest when the grace period is over, without
+      // blocking the caller (who may be on that io_context).
+      auto timer = std::make_shared<asio::steady_timer>(*ioc_, options_.reconnect_grace);
+      timer->async_wait([timer, stop_all](const boost::system::error_code&) { stop_all(); });
+      return;
+    }
+    std::unique_lock lock(registry_->mutex);
+    registry_->drained.wait_for(lock, options_.reconnect_grace,
+                                [this] { return registry_->connections.empty(); });
   }
-  for (auto& c : conns) c->post_stop(Error(errc::closed, "server stopping"));
+  stop_all();
   if (!own_ioc_) return;  // the caller's io_context runs the rest
   closed_f.wait();
   {

@@ -73,6 +73,7 @@ Decision Stream::publish(const std::shared_ptr<Session>& session, std::uint32_t 
   publish_start_ = now;
   window_start_ = now;
   gop_.clear();
+  video_started_ = false;
   demuxer_.reset();
   video_codec_.clear();
   audio_codec_.clear();
@@ -127,6 +128,7 @@ void Stream::on_message(std::uint64_t session_id, const Message& in, TimePoint n
   bytes_in_ += in.size();
   window_bytes_in_ += in.size();
   if (info.kind == FrameKind::video_key || info.kind == FrameKind::video_inter) {
+    video_started_ = true;
     ++video_in_;
     ++window_video_;
   } else if (info.kind == FrameKind::audio_frame) {
@@ -291,9 +293,14 @@ void Stream::deliver(Player& pl, Packet& p, TimePoint now) {
   if (pl.wait_deadline) return;  // waiting for a publisher: nothing to play yet
   if (pl.waiting_start) {
     // A joiner without a cached GOP (or after a republish) starts at a keyframe: frames
-    // before it cannot be decoded. Not counted as drops: it never had them.
-    if (!is_start(p)) return;
-    pl.waiting_start = false;
+    // before it cannot be decoded. Not counted as drops: it never had them. Audio that
+    // precedes the stream's first video frame is kept (players waiting for the publisher
+    // then get the whole stream).
+    const bool early_audio = p.info().kind == FrameKind::audio_frame && !video_started_;
+    if (is_start(p))
+      pl.waiting_start = false;
+    else if (!early_audio)
+      return;
   }
   pl.backlog.update(pl.session->pending_output());
   const Backlog& b = pl.backlog;

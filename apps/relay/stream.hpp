@@ -121,6 +121,7 @@ class Stream {
   TimePoint publish_start_;
   std::vector<Player> players_;
   GopCache gop_;
+  bool video_started_ = false;  // a video frame was published since publish()
   FrameClassifier classifier_;
   Demuxer demuxer_;  // sequence headers only: codec facts for stats
   std::vector<MediaEvent> events_;

@@ -124,6 +124,7 @@ int main(int argc, char** argv) {
   double slow_timeout = 30;
   std::string record_dir, key_file, stats_file, log_level = "info";
   std::size_t max_connections = 0;
+  std::size_t socket_send_buffer = 1024 * 1024;
   double handshake_timeout = 10, idle_timeout = 60, stats_interval = 0;
 
   app.add_option("--port", port, "TCP port (0 = any free port)")->capture_default_str();
@@ -152,6 +153,10 @@ int main(int argc, char** argv) {
   app.add_option("--record", record_dir, "Record every published stream to DIR/app/key-<UTC>.flv");
   app.add_option("--publish-key-file", key_file,
                  "Only keys listed in FILE may publish (one per line; 'app/key' or 'key')");
+  app.add_option("--socket-send-buffer", socket_send_buffer,
+                 "SO_SNDBUF per connection in bytes (0 = OS autotuning, up to 4 MB on Linux): "
+                 "what the kernel holds for a slow player before the relay sees its backlog")
+      ->capture_default_str();
   app.add_option("--max-connections", max_connections, "Refuse connections past N (0 = no limit)")
       ->capture_default_str();
   app.add_option("--handshake-timeout", handshake_timeout, "Seconds to complete the handshake")
@@ -203,6 +208,7 @@ int main(int argc, char** argv) {
     opts.limits.handshake_timeout_ms = static_cast<std::uint32_t>(handshake_timeout * 1000);
     opts.limits.idle_timeout_ms = static_cast<std::uint32_t>(idle_timeout * 1000);
     opts.io_context = &ioc;
+    opts.socket_send_buffer = socket_send_buffer;
     auto server = rtmp::Server::start(std::move(opts));
     if (!server) {
       std::cerr << "rtmp-server: " << server.error().message() << "\n";

@@ -168,9 +168,11 @@ TEST_F(StreamTest, WaitingPlayerGetsPublishNotifyThenTheStream) {
   EXPECT_TRUE(player->log.empty());
   s->publish(pub, 1, t0_, nullptr);
   publish_start(*s, *pub);
+  s->on_message(pub->id(), aac_frame(0), t0_);  // before any video: kept
   s->on_message(pub->id(), avc_frame(0, true), t0_);
-  EXPECT_EQ(player->log, (Strings{"control 0 1", "status NetStream.Play.PublishNotify",
-                                  "media 18 0", "media 9 0", "media 8 0", "media 9 0"}));
+  EXPECT_EQ(player->log,
+            (Strings{"control 0 1", "status NetStream.Play.PublishNotify", "media 18 0",
+                     "media 9 0", "media 8 0", "media 8 0", "media 9 0"}));
 }
 
 TEST_F(StreamTest, WaitForPublisherTimesOutWithStreamNotFound) {

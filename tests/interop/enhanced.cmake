@@ -28,3 +28,32 @@ if(TARGET rtmp-server AND TARGET rtmp-publish AND TARGET rtmp-play AND TARGET rt
       LABELS interop TIMEOUT 120 FIXTURES_REQUIRED enhanced_fixtures SKIP_RETURN_CODE 77)
   endforeach()
 endif()
+
+# node-media-server (npm) as the independent Enhanced RTMP peer: installed once per build tree.
+add_test(NAME interop.enhanced.nms.install
+  COMMAND ${Python3_EXECUTABLE} ${INTEROP_DIR}/enhanced_nms.py --install
+          --fixtures ${INTEROP_FIXTURES_DIR})
+set_tests_properties(interop.enhanced.nms.install PROPERTIES
+  LABELS interop TIMEOUT 320 FIXTURES_SETUP enhanced_nms SKIP_RETURN_CODE 77)
+
+if(TARGET rtmp-server AND TARGET rtmp-publish AND TARGET rtmp-play)
+  function(enhanced_nms_test case fixture)
+    add_test(NAME interop.enhanced.nms.${case}.${fixture}
+      COMMAND ${Python3_EXECUTABLE} ${INTEROP_DIR}/enhanced_nms.py --case ${case}
+              --fixture ${fixture} --server $<TARGET_FILE:rtmp-server>
+              --publish $<TARGET_FILE:rtmp-publish> --play $<TARGET_FILE:rtmp-play>
+              --mux $<TARGET_FILE:rtmp-mux> --fixtures ${INTEROP_FIXTURES_DIR}
+              --work ${INTEROP_WORK_DIR})
+    set_tests_properties(interop.enhanced.nms.${case}.${fixture} PROPERTIES
+      LABELS interop TIMEOUT 120 FIXTURES_REQUIRED "enhanced_fixtures;enhanced_nms"
+      SKIP_RETURN_CODE 77)
+  endfunction()
+  # rtmp-publish HEVC / AV1 (libaom, SVT-AV1) / VP9 to node-media-server, rtmp-play back.
+  foreach(fixture hevc_opus av1_flac svtav1_eac3 vp9_ac3)
+    enhanced_nms_test(publish ${fixture})
+  endforeach()
+  # rtmp-publish -> rtmp-server -> node-media-server (pull relay task) -> rtmp-play.
+  foreach(fixture hevc_opus av1_flac vp9_ac3)
+    enhanced_nms_test(relay ${fixture})
+  endforeach()
+endif()

@@ -57,7 +57,9 @@ class JsonOrTomlConfig : public CLI::Config {
       throw CLI::ConversionError("config", std::string("not valid JSON: ") + e.what());
     }
     std::vector<CLI::ConfigItem> items;
-    for (auto& [key, value] : j.items()) {
+    for (auto& entry : j.items()) {
+      const std::string key = entry.key();  // not a structured binding: lambdas capture it
+      const nlohmann::json& value = entry.value();
       CLI::ConfigItem item;
       item.name = key;
       for (auto& c : item.name)

@@ -202,6 +202,10 @@ Result<void> read_samples(const std::vector<Box>& stbl, Mp4Track& t, std::size_t
   std::uint32_t fixed = sz.u32();
   std::uint32_t n = sz.u32();
   if (sz.bad || (fixed == 0 && sz.left() / 4 < n)) return bad(t, "stsz truncated");
+  // Every sample lies in the file: checked here before allocating for n of them.
+  if (fixed != 0 && n > file_size / fixed)
+    return bad(t, "stsz: " + std::to_string(n) + " samples of " + std::to_string(fixed) +
+                      " bytes exceed the file");
   t.samples.resize(n);
   for (auto& s : t.samples) s.size = fixed ? fixed : sz.u32();
 
@@ -230,7 +234,10 @@ Result<void> read_samples(const std::vector<Box>& stbl, Mp4Track& t, std::size_t
   std::size_t sample = 0;
   for (std::size_t r = 0; r < rv.size(); ++r) {
     if (rv[r].first == 0 || rv[r].first > nchunks) return bad(t, "stsc first_chunk out of range");
-    std::size_t end = r + 1 < rv.size() ? rv[r + 1].first - 1 : nchunks;
+    // The next run's start bounds this one; a bad next start is reported on its own turn.
+    std::size_t end = r + 1 < rv.size() && rv[r + 1].first >= 1
+                          ? std::min<std::size_t>(rv[r + 1].first - 1, nchunks)
+                          : nchunks;
     if (end < rv[r].first - 1) return bad(t, "stsc runs out of order");
     for (std::size_t ch = rv[r].first - 1; ch < end; ++ch) {
       std::uint64_t off = chunks[ch];

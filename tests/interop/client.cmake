@@ -55,3 +55,6 @@ foreach(case silence garbage error silent_connect hangup refused)
 endforeach()
 
 client_test(client_tls client_tls.py)
+
+# --loop: the timeline continues across passes; SIGINT ends with a clean unpublish.
+client_test(client_loop client_loop.py)

@@ -57,11 +57,12 @@ class TlsProxy:
             c.close()  # the client refused our certificate
             return
         up = socket.create_connection(("127.0.0.1", self.upstream))
-        threading.Thread(target=self.pump, args=(up, tls), daemon=True).start()
-        self.pump(tls, up)
+        done = threading.Barrier(2, action=lambda: (tls.close(), up.close()))
+        threading.Thread(target=self.pump, args=(up, tls, done), daemon=True).start()
+        self.pump(tls, up, done)
 
     @staticmethod
-    def pump(src, dst):
+    def pump(src, dst, done):
         try:
             while True:
                 data = src.recv(65536)
@@ -70,11 +71,17 @@ class TlsProxy:
                 dst.sendall(data)
         except (OSError, ssl.SSLError):
             pass
-        for s in (src, dst):
+        # Half-close only: closing a socket with unread bytes sends an RST, and the RST can
+        # make the receiver's kernel drop data it had not read yet (the last frames).
+        if not isinstance(dst, ssl.SSLSocket):
             try:
-                s.close()
+                dst.shutdown(socket.SHUT_WR)
             except OSError:
                 pass
+        try:
+            done.wait(10)
+        except threading.BrokenBarrierError:
+            pass
 
     def close(self):
         self.sock.close()

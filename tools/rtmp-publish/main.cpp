@@ -115,7 +115,7 @@ bool is_sequence_header(const rtmp::Message& m) {
 class Publisher {
  public:
   Publisher(asio::io_context& ioc, rtmp::Client& client, const Config& config)
-      : ioc_(ioc), client_(client), config_(config), timer_(ioc), source_(config.file) {}
+      : client_(client), config_(config), timer_(ioc), source_(config.file) {}
 
   asio::awaitable<int> run();
   void stop() {
@@ -129,7 +129,6 @@ class Publisher {
   asio::awaitable<rtmp::Result<void>> retry(const std::function<rtmp::Result<void>()>& f);
   void progress(bool final);
 
-  asio::io_context& ioc_;
   rtmp::Client& client_;
   const Config& config_;
   asio::steady_timer timer_;

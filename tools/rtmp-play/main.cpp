@@ -34,19 +34,22 @@ class FlvSink final : public rtmp::ClientHandler {
   }
   void on_stream_eof() override { end(); }
   void on_message(const rtmp::Message& m) override {
-    if (error_) return;
+    if (error_ || ended_) return;  // after the end: what is still in flight is not wanted
     if (m.type == rtmp::msg::data_amf0) {
       on_data(m);
       return;
     }
     if (m.type != rtmp::msg::audio && m.type != rtmp::msg::video) return;
+    if (duration_ms_ > 0) {  // like ffmpeg -t: frames before start + duration
+      if (!first_ts_) first_ts_ = m.timestamp;
+      if (static_cast<double>(m.timestamp - *first_ts_) >= duration_ms_) {
+        end();
+        return;
+      }
+    }
     if (!header_written_) write_header();
     write_tag(m);
     ++frames_;
-    if (duration_ms_ > 0) {
-      if (!first_ts_) first_ts_ = m.timestamp;
-      if (static_cast<double>(m.timestamp - *first_ts_) >= duration_ms_) end();
-    }
   }
   void on_disconnect(const rtmp::Error& reason) override {
     reason_ = reason;
@@ -111,12 +114,16 @@ class FlvSink final : public rtmp::ClientHandler {
       end();
     }
   }
-  void end() { stop_.cancel(); }
+  void end() {
+    ended_ = true;
+    stop_.cancel();
+  }
 
   std::FILE* out_;
   asio::steady_timer& stop_;
   double duration_ms_;
   bool header_written_ = false;
+  bool ended_ = false;
   bool have_flags_ = false, has_audio_ = true, has_video_ = true;
   std::vector<rtmp::Message> pending_data_;
   rtmp::Bytes buf_;

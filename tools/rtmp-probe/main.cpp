@@ -125,20 +125,20 @@ class PlayPrinter final : public rtmp::ClientHandler {
     if (s.code == "NetStream.Play.Stop" || s.code == "NetStream.Play.UnpublishNotify") end();
   }
   void on_metadata(const rtmp::amf::Value& data) override {
-    out_.print(probe::metadata_event(data));
+    if (!ended_) out_.print(probe::metadata_event(data));
   }
-  void on_codec(const rtmp::Codec& c) override { out_.print(probe::codec_event(c)); }
+  void on_codec(const rtmp::Codec& c) override {
+    if (!ended_) out_.print(probe::codec_event(c));
+  }
   void on_video(const rtmp::VideoSample& s) override {
-    out_.print(probe::video_event(s));
-    media_time(s.dts);
+    if (within(s.dts)) out_.print(probe::video_event(s));
   }
   void on_audio(const rtmp::AudioSample& s) override {
-    out_.print(probe::audio_event(s));
-    media_time(s.timestamp);
+    if (within(s.timestamp)) out_.print(probe::audio_event(s));
   }
   void on_message(const rtmp::Message& m) override {
-    out_.print(probe::message_event(m));
-    if (m.type == rtmp::msg::audio || m.type == rtmp::msg::video) media_time(m.timestamp);
+    bool media = m.type == rtmp::msg::audio || m.type == rtmp::msg::video;
+    if (media ? within(m.timestamp) : !ended_) out_.print(probe::message_event(m));
   }
   void on_stream_eof() override { end(); }
   void on_disconnect(const rtmp::Error& reason) override {
@@ -147,18 +147,27 @@ class PlayPrinter final : public rtmp::ClientHandler {
   }
 
  private:
-  void media_time(std::int64_t ts) {
-    if (duration_ms_ <= 0) return;
+  // False once the stream ended or --duration of media has been printed (frames still in
+  // flight after that are not printed, like ffmpeg -t).
+  bool within(std::int64_t ts) {
+    if (ended_) return false;
+    if (duration_ms_ <= 0) return true;
     if (!first_ts_) first_ts_ = ts;
-    if (static_cast<double>(ts - *first_ts_) >= duration_ms_) end();
+    if (static_cast<double>(ts - *first_ts_) < duration_ms_) return true;
+    end();
+    return false;
   }
-  void end() { stop_.cancel(); }
+  void end() {
+    ended_ = true;
+    stop_.cancel();
+  }
 
   probe::Printer& out_;
   asio::steady_timer& stop_;
   std::string name_;
   double duration_ms_;
   bool started_ = false;
+  bool ended_ = false;
   std::optional<std::int64_t> first_ts_;
 };
 

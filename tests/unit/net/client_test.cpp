@@ -899,8 +899,9 @@ TEST(ClientBadServer, BackPressureThenWriteTimeout) {
 }
 
 // Control messages: the client answers pings, acknowledges the server's window, honours the
-// server's Set Chunk Size (600-byte status at chunk size 300) and announces its own.
-TEST(ClientScripted, PingAckChunkSizeAndConnectFields) {
+// server's Set Chunk Size (600-byte status at chunk size 300) and announces its own; the
+// connect fields follow the URL; async_close sends FCUnpublish and deleteStream.
+TEST(ClientScripted, PingAckChunkSizeConnectFieldsAndGoodbye) {
   ScriptedServer s([](Peer& p) {
     if (!p.handshake()) return;
     auto c = p.read_command("connect");
@@ -920,8 +921,7 @@ TEST(ClientScripted, PingAckChunkSizeAndConnectFields) {
     p.send(make_command(7, "onStatus", 0, amf::Value::null(),
                         {status_object("status", "NetStream.Publish.Start", std::string(600, 'x'))},
                         csid::data));
-    while (auto m = p.read_message(2s))
-      if (m->type == msg::video) break;
+    p.read_command("deleteStream");  // after the video, FCUnpublish, then deleteStream
   });
   asio::io_context ioc;
   auto opts = quick_options();
@@ -935,7 +935,8 @@ TEST(ClientScripted, PingAckChunkSizeAndConnectFields) {
     if (auto r = c.send_video(VideoSample::from_data(CodecId::h264, 5, 5, true, Bytes(5000, 1)));
         !r)
       co_return r;
-    co_return co_await c.async_drain(0);
+    co_await c.async_close();
+    co_return Result<void>{};
   });
   ASSERT_TRUE(r) << r.error().message();
   auto received = s.received();
@@ -952,6 +953,14 @@ TEST(ClientScripted, PingAckChunkSizeAndConnectFields) {
       video = m.size() == 5005 && m.stream_id == 7 && m.timestamp == 5;
     }
   }
+  std::vector<std::string> goodbye;
+  for (const auto& m : received) {
+    if (m.type != msg::command_amf0) continue;
+    auto cmd = parse_command(m);
+    if (cmd && (cmd->name == "FCUnpublish" || cmd->name == "deleteStream"))
+      goodbye.push_back(cmd->name + " " + amf::to_string(cmd->args.at(0)));
+  }
+  EXPECT_EQ(goodbye, (std::vector<std::string>{"FCUnpublish \"key?t=1\"", "deleteStream 7"}));
   EXPECT_TRUE(pong);
   EXPECT_TRUE(ack);
   EXPECT_TRUE(video);

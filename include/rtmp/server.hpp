@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace boost::asio {
@@ -54,6 +55,13 @@ struct ServerOptions {
   bool reconnect_on_stop = false;
   std::string reconnect_tc_url;
   std::chrono::milliseconds reconnect_grace{5000};
+  // RTMPS: with tls_port set, the server also accepts TLS connections there (0 = any free
+  // port; Server::tls_port() tells which), on the same bind address as the plain listener.
+  // PEM files: the certificate chain (leaf first) and its private key. The handshake
+  // timeout (limits.handshake_timeout_ms) covers the TLS handshake too.
+  std::optional<std::uint16_t> tls_port;
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 class Server {
@@ -64,6 +72,8 @@ class Server {
 
   virtual ~Server() = default;  // stops
   virtual std::uint16_t port() const noexcept = 0;
+  // The RTMPS port; 0 when ServerOptions::tls_port is not set.
+  virtual std::uint16_t tls_port() const noexcept = 0;
   // Closes the listener, ends every session (each handler gets on_disconnect) and, when
   // running on own threads, waits for handlers to finish. Idempotent.
   virtual void stop() = 0;

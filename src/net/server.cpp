@@ -1,6 +1,7 @@
 // rtmp::Server over Boost.Asio: one strand per connection; a reader coroutine feeds the
 // sans-IO ServerSession, a writer coroutine drains its output queue with scatter-gather
-// writes, and a watchdog applies the session's deadlines.
+// writes, and a watchdog applies the session's deadlines. RTMPS connections run the same
+// coroutines over an asio::ssl::stream after a TLS handshake.
 #include "rtmp/server.hpp"
 
 #include "rtmp/core/server_session.hpp"
@@ -9,6 +10,7 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 
 #include <atomic>
 #include <condition_variable>
@@ -20,6 +22,7 @@
 namespace rtmp {
 
 namespace asio = boost::asio;
+namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
@@ -67,6 +70,7 @@ class SessionHandle final : public Session {
   void send_encoded(SharedBytes chunks, const Message& header) override;
   std::uint32_t chunk_size() const noexcept override;
   std::uint32_t play_stream_id() const noexcept override;
+  void resolve(Decision decision) override;
   void close() override;
   void abort(const Error& reason) override;
   std::uint64_t id() const noexcept override { return id_; }
@@ -82,8 +86,10 @@ class SessionHandle final : public Session {
 class Connection final : public ServerSessionHandler,
                          public std::enable_shared_from_this<Connection> {
  public:
+  // tls: the server's TLS context for an RTMPS connection, null for plain RTMP.
   Connection(std::shared_ptr<Registry> registry, tcp::socket socket,
-             std::unique_ptr<Handler> handler, std::uint64_t id, const ServerOptions& options);
+             std::unique_ptr<Handler> handler, std::uint64_t id, const ServerOptions& options,
+             std::shared_ptr<ssl::context> tls = nullptr);
 
   void start();
   // From any thread.
@@ -111,6 +117,17 @@ class Connection final : public ServerSessionHandler,
     session_.send_message(m);
   }
   ServerSession& session() { return session_; }
+  void resolve(Decision d) {
+    if (!session_.decision_pending()) return;
+    spdlog::info("session {} {}: deferred decision: {}", id_, remote_,
+                 d.accepted ? std::string("accepted") : "rejected: " + d.description);
+    if (!d.accepted && session_.state() == ServerSession::State::connecting)
+      close_reason_ = "connect rejected: " + d.description;
+    auto r = session_.resolve(d);
+    if (!session_.playing().empty() && play_stream_id == 0)
+      play_stream_id = session_.playing().begin()->first;
+    if (!r) finish(r.error());
+  }
   // Read from other threads through SessionHandle.
   std::atomic<std::size_t> pending{0};
   std::atomic<std::uint32_t> play_stream_id{0};
@@ -134,10 +151,15 @@ class Connection final : public ServerSessionHandler,
     write_signal_.cancel();
   }
   void finish(Error reason);
+  asio::awaitable<bool> tls_handshake();
+  tcp::socket& socket() { return tls_ ? tls_->next_layer() : socket_; }
 
   std::shared_ptr<Registry> registry_;
   asio::strand<asio::any_io_executor> strand_;
-  tcp::socket socket_;
+  tcp::socket socket_;  // moved into tls_ for RTMPS
+  std::shared_ptr<ssl::context> tls_ctx_;
+  std::optional<ssl::stream<tcp::socket>> tls_;
+  std::uint32_t handshake_timeout_ms_;
   std::unique_ptr<Handler> handler_;
   std::uint64_t id_;
   std::string remote_;
@@ -161,6 +183,7 @@ class ServerImpl final : public Server {
 
   Result<void> open();
   std::uint16_t port() const noexcept override { return port_; }
+  std::uint16_t tls_port() const noexcept override { return tls_port_; }
   void stop() override;
   void request_reconnect(std::string tc_url, std::string description) override;
   std::size_t session_count() const noexcept override {
@@ -170,18 +193,23 @@ class ServerImpl final : public Server {
   const ServerOptions& options() const { return options_; }
 
  private:
-  asio::awaitable<void> accept_loop(tcp::acceptor& acceptor);
-  Result<void> listen(const tcp::endpoint& ep, bool dual_stack);
+  asio::awaitable<void> accept_loop(tcp::acceptor& acceptor, bool tls);
+  Result<void> listen(const tcp::endpoint& ep, bool dual_stack, bool tls);
+  Result<void> listen_all(std::uint16_t port, bool tls);
+  Result<void> load_tls();
 
   ServerOptions options_;
   std::unique_ptr<asio::io_context> own_ioc_;
   asio::io_context* ioc_ = nullptr;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work_;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
+  std::vector<bool> acceptor_tls_;  // parallel to acceptors_
+  std::shared_ptr<ssl::context> tls_ctx_;
   std::vector<std::thread> threads_;
   std::shared_ptr<Registry> registry_ = std::make_shared<Registry>();
   std::atomic<std::uint64_t> next_id_{1};
   std::uint16_t port_ = 0;
+  std::uint16_t tls_port_ = 0;
   std::atomic<bool> stopped_{false};
 };
 
@@ -197,10 +225,12 @@ SessionOptions session_options(const ServerOptions& o) {
 
 Connection::Connection(std::shared_ptr<Registry> registry, tcp::socket socket,
                        std::unique_ptr<Handler> handler, std::uint64_t id,
-                       const ServerOptions& options)
+                       const ServerOptions& options, std::shared_ptr<ssl::context> tls)
     : registry_(std::move(registry)),
       strand_(socket.get_executor()),
       socket_(std::move(socket)),
+      tls_ctx_(std::move(tls)),
+      handshake_timeout_ms_(options.limits.handshake_timeout_ms),
       handler_(std::move(handler)),
       id_(id),
       demux_(options.demux),
@@ -220,6 +250,7 @@ Connection::Connection(std::shared_ptr<Registry> registry, tcp::socket socket,
   if (options.socket_send_buffer > 0)
     socket_.set_option(
         asio::socket_base::send_buffer_size(static_cast<int>(options.socket_send_buffer)), ec);
+  if (tls_ctx_) tls_.emplace(std::move(socket_), *tls_ctx_);
 }
 
 void Connection::start() {
@@ -231,16 +262,45 @@ void Connection::start() {
   asio::co_spawn(strand_, watchdog(), asio::detached);
 }
 
+// The TLS handshake, bounded by the RTMP handshake timeout (the session's own deadline
+// starts with its first bytes, so it cannot cover this). False: the connection is finished.
+asio::awaitable<bool> Connection::tls_handshake() {
+  asio::steady_timer timer(strand_);
+  timer.expires_after(std::chrono::milliseconds(handshake_timeout_ms_));
+  bool timed_out = false;
+  timer.async_wait([this, &timed_out](const boost::system::error_code& ec) {
+    if (ec) return;
+    timed_out = true;
+    boost::system::error_code ignored;
+    socket().close(ignored);  // aborts the handshake
+  });
+  auto [ec] = co_await tls_->async_handshake(ssl::stream_base::server, use_tuple);
+  timer.cancel();
+  if (done_) co_return false;
+  if (timed_out) {
+    finish(Error(errc::timeout, "TLS handshake not completed within " +
+                                    std::to_string(handshake_timeout_ms_) + " ms"));
+    co_return false;
+  }
+  if (ec) {
+    finish(Error(errc::handshake_failed, "TLS handshake: " + ec.message()));
+    co_return false;
+  }
+  co_return true;
+}
+
 asio::awaitable<void> Connection::reader() {
   auto self = shared_from_this();
+  if (tls_ && !co_await tls_handshake()) co_return;
   std::vector<std::uint8_t> buf(64 * 1024);
   while (!done_) {
-    auto [ec, n] = co_await socket_.async_read_some(asio::buffer(buf), use_tuple);
+    auto [ec, n] = tls_ ? co_await tls_->async_read_some(asio::buffer(buf), use_tuple)
+                        : co_await socket_.async_read_some(asio::buffer(buf), use_tuple);
     if (done_) break;
     if (ec) {
       if (draining_)
         finish(Error(errc::closed, close_reason_));
-      else if (ec == asio::error::eof)
+      else if (ec == asio::error::eof || ec == ssl::error::stream_truncated)
         finish(Error(errc::closed, "peer closed the connection"));
       else
         finish(Error(errc::io_error, ec.message()));
@@ -274,7 +334,7 @@ asio::awaitable<void> Connection::writer() {
         draining_ = true;
         drain_deadline_ = Clock::now() + std::chrono::seconds(3);
         boost::system::error_code ec;
-        socket_.shutdown(tcp::socket::shutdown_send, ec);
+        socket().shutdown(tcp::socket::shutdown_send, ec);
       }
       write_signal_.expires_at(asio::steady_timer::time_point::max());
       co_await write_signal_.async_wait(use_tuple);
@@ -284,7 +344,8 @@ asio::awaitable<void> Connection::writer() {
     bufs.clear();
     out.views(views, 64);
     for (auto v : views) bufs.emplace_back(v.data(), v.size());
-    auto [ec, n] = co_await asio::async_write(socket_, bufs, use_tuple);
+    auto [ec, n] = tls_ ? co_await asio::async_write(*tls_, bufs, use_tuple)
+                        : co_await asio::async_write(socket_, bufs, use_tuple);
     if (done_) break;
     if (ec) {
       finish(Error(errc::io_error, "write: " + ec.message()));
@@ -313,8 +374,8 @@ void Connection::finish(Error reason) {
   if (done_) return;
   done_ = true;
   boost::system::error_code ec;
-  socket_.shutdown(tcp::socket::shutdown_both, ec);
-  socket_.close(ec);
+  socket().shutdown(tcp::socket::shutdown_both, ec);
+  socket().close(ec);
   write_signal_.cancel();
   watchdog_timer_.cancel();
   if (reason.code == errc::closed || reason.code == errc::io_error)
@@ -329,7 +390,7 @@ Decision Connection::on_connect(const ConnectInfo& info) {
   Decision d = handler_->on_connect(info);
   spdlog::info("session {} {}: connect app={} tcUrl={} flashVer={}{}", id_, remote_, info.app,
                info.tc_url, info.flash_ver, d.accepted ? "" : " rejected: " + d.description);
-  if (!d.accepted) close_reason_ = "connect rejected: " + d.description;
+  if (!d.accepted && !d.deferred) close_reason_ = "connect rejected: " + d.description;
   return d;
 }
 
@@ -342,7 +403,7 @@ Decision Connection::on_publish(const PublishInfo& info) {
 
 Decision Connection::on_play(const PlayInfo& info) {
   Decision d = handler_->on_play(info);
-  if (d.accepted && play_stream_id == 0) play_stream_id = info.stream_id;
+  if (d.accepted && !d.deferred && play_stream_id == 0) play_stream_id = info.stream_id;
   spdlog::info("session {} {}: play name={}{}", id_, remote_, info.name,
                d.accepted ? "" : " rejected: " + d.description);
   return d;
@@ -434,6 +495,10 @@ std::uint32_t SessionHandle::play_stream_id() const noexcept {
   auto c = conn_.lock();
   return c ? c->play_stream_id.load() : 0;
 }
+void SessionHandle::resolve(Decision decision) {
+  if (auto c = conn_.lock())
+    c->post([d = std::move(decision)](Connection& k) mutable { k.resolve(std::move(d)); });
+}
 void SessionHandle::close() {
   if (auto c = conn_.lock()) c->post([](Connection& k) { k.session().close(); });
 }
@@ -447,7 +512,7 @@ std::size_t SessionHandle::pending_output() const noexcept {
 
 // ---- ServerImpl ----
 
-Result<void> ServerImpl::listen(const tcp::endpoint& ep, bool dual_stack) {
+Result<void> ServerImpl::listen(const tcp::endpoint& ep, bool dual_stack, bool tls) {
   auto acc = std::make_unique<tcp::acceptor>(*ioc_);
   boost::system::error_code ec;
   acc->open(ep.protocol(), ec);
@@ -461,8 +526,47 @@ Result<void> ServerImpl::listen(const tcp::endpoint& ep, bool dual_stack) {
       return Error(errc::address_in_use, where + ": " + ec.message());
     return Error(errc::io_error, "listen on " + where + ": " + ec.message());
   }
-  port_ = acc->local_endpoint().port();
+  (tls ? tls_port_ : port_) = acc->local_endpoint().port();
   acceptors_.push_back(std::move(acc));
+  acceptor_tls_.push_back(tls);
+  return {};
+}
+
+Result<void> ServerImpl::listen_all(std::uint16_t port, bool tls) {
+  if (options_.bind.empty()) {
+    // One dual-stack socket serves IPv4 and IPv6; fall back to IPv4 where IPv6 is off.
+    auto r = listen({tcp::v6(), port}, true, tls);
+    if (!r) {
+      if (r.error().code == errc::address_in_use) return r.error();
+      if (auto r4 = listen({tcp::v4(), port}, false, tls); !r4) return r4.error();
+    }
+    return {};
+  }
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(options_.bind, ec);
+  if (ec) return Error(errc::invalid_argument, "bad bind address '" + options_.bind + "'");
+  return listen({addr, port}, false, tls);
+}
+
+Result<void> ServerImpl::load_tls() {
+  if (options_.tls_cert_file.empty() || options_.tls_key_file.empty())
+    return Error(errc::invalid_argument, "tls_port needs tls_cert_file and tls_key_file");
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
+  // TLS 1.2 and later only; SSLv2/3, TLS 1.0/1.1 are off.
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                   ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                   ssl::context::single_dh_use);
+  boost::system::error_code ec;
+  ctx->use_certificate_chain_file(options_.tls_cert_file, ec);
+  if (ec)
+    return Error(errc::invalid_argument,
+                 "TLS certificate file '" + options_.tls_cert_file + "': " + ec.message());
+  // OpenSSL checks that the key matches the certificate loaded above.
+  ctx->use_private_key_file(options_.tls_key_file, ssl::context::pem, ec);
+  if (ec)
+    return Error(errc::invalid_argument,
+                 "TLS key file '" + options_.tls_key_file + "': " + ec.message());
+  tls_ctx_ = std::move(ctx);
   return {};
 }
 
@@ -476,20 +580,13 @@ Result<void> ServerImpl::open() {
     own_ioc_ = std::make_unique<asio::io_context>();
     ioc_ = own_ioc_.get();
   }
-  if (options_.bind.empty()) {
-    // One dual-stack socket serves IPv4 and IPv6; fall back to IPv4 where IPv6 is off.
-    auto r = listen({tcp::v6(), options_.port}, true);
-    if (!r) {
-      if (r.error().code == errc::address_in_use) return r.error();
-      if (auto r4 = listen({tcp::v4(), options_.port}, false); !r4) return r4.error();
-    }
-  } else {
-    boost::system::error_code ec;
-    auto addr = asio::ip::make_address(options_.bind, ec);
-    if (ec) return Error(errc::invalid_argument, "bad bind address '" + options_.bind + "'");
-    if (auto r = listen({addr, options_.port}, false); !r) return r.error();
-  }
-  for (auto& acc : acceptors_) asio::co_spawn(*ioc_, accept_loop(*acc), asio::detached);
+  if (options_.tls_port)
+    if (auto r = load_tls(); !r) return r.error();
+  if (auto r = listen_all(options_.port, false); !r) return r.error();
+  if (options_.tls_port)
+    if (auto r = listen_all(*options_.tls_port, true); !r) return r.error();
+  for (std::size_t i = 0; i < acceptors_.size(); ++i)
+    asio::co_spawn(*ioc_, accept_loop(*acceptors_[i], acceptor_tls_[i]), asio::detached);
   if (own_ioc_) {
     unsigned n =
         options_.threads ? options_.threads : std::max(1u, std::thread::hardware_concurrency());
@@ -499,7 +596,7 @@ Result<void> ServerImpl::open() {
   return {};
 }
 
-asio::awaitable<void> ServerImpl::accept_loop(tcp::acceptor& acceptor) {
+asio::awaitable<void> ServerImpl::accept_loop(tcp::acceptor& acceptor, bool tls) {
   for (;;) {
     tcp::socket socket(asio::make_strand(*ioc_));
     auto [ec] = co_await acceptor.async_accept(socket, use_tuple);
@@ -520,7 +617,7 @@ asio::awaitable<void> ServerImpl::accept_loop(tcp::acceptor& acceptor) {
       std::lock_guard lock(registry_->mutex);
       if (registry_->stopping) co_return;
       conn = std::make_shared<Connection>(registry_, std::move(socket), std::move(handler),
-                                          next_id_++, options_);
+                                          next_id_++, options_, tls ? tls_ctx_ : nullptr);
       registry_->connections.insert(conn);
     }
     conn->start();

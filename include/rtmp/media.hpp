@@ -9,6 +9,7 @@
 #include "rtmp/core/bytes.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <variant>
 #include <vector>
 
@@ -194,6 +195,9 @@ struct VideoSample {
   MultitrackMode multitrack = MultitrackMode::none;
   std::uint8_t frame_type = 0;  // FLV FrameType 1..4 as received; 0 = from keyframe (1 or 2)
   bool coded_frames_x = false;  // enhanced AVC/HEVC: CodedFramesX (no SI24, pts == dts)
+  // Enhanced RTMP v2 ModEx TimestampOffsetNano: nanoseconds (0..999999) to add to dts and
+  // pts; sent as a ModEx when set (Enhanced headers only).
+  std::optional<std::uint32_t> timestamp_nano_offset;
 
   // A frame built by the caller (client/send_* APIs): copies `frame` (already in wire form:
   // length-prefixed NAL units for AVC/HEVC, OBUs for AV1, ...) into a new owner.
@@ -218,6 +222,7 @@ struct AudioSample {
   bool enhanced = false;  // Enhanced RTMP FourCC header; forced for Opus/FLAC/AC-3/E-AC-3
   MultitrackMode multitrack = MultitrackMode::none;
   std::uint8_t sound_flags = 0;  // legacy: the first byte as received; 0 = derive from codec
+  std::optional<std::uint32_t> timestamp_nano_offset;  // ModEx, as VideoSample's
 
   static AudioSample from_data(CodecId codec, std::int64_t timestamp, ByteView frame);
 };

@@ -212,6 +212,7 @@ Result<void> Demuxer::push_video(const Message& m, std::int64_t ts, std::vector<
         s.multitrack = p.multitrack;
         s.frame_type = p.frame_type;
         s.coded_frames_x = p.packet_type == VideoPacketType::coded_frames_x;
+        s.timestamp_nano_offset = p.timestamp_nano_offset;
         if (p.codec == CodecId::h264 || p.codec == CodecId::h265) {
           // Split into a reused scratch vector, then one exact-size allocation per sample.
           nalus_.clear();
@@ -321,6 +322,7 @@ Result<void> Demuxer::push_audio(const Message& m, std::int64_t ts, std::vector<
         s.enhanced = p.enhanced;
         s.multitrack = p.multitrack;
         s.sound_flags = p.sound_flags;
+        s.timestamp_nano_offset = p.timestamp_nano_offset;
         out.emplace_back(std::move(s));
         break;
       }

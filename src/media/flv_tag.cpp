@@ -1,5 +1,7 @@
 #include "rtmp/media/flv_tag.hpp"
 
+#include "rtmp/media/mod_ex.hpp"
+
 #include <string>
 
 namespace rtmp::flv {
@@ -267,8 +269,13 @@ Result<void> parse_video_tag(ByteView payload, std::vector<VideoTagPart>& out) {
   }
 
   std::uint8_t type = *b0 & 0x0F;
-  if (type == static_cast<std::uint8_t>(VideoPacketType::mod_ex))
-    return Error(errc::unsupported, "enhanced video: ModEx packets are not supported");
+  if (type == packet_type_mod_ex) {
+    auto nano = read_mod_ex(r, type, "enhanced video header");
+    if (!nano) return nano.error();
+    if (p.frame_type == frame_command)
+      return Error(errc::unsupported, "enhanced video: ModEx on a command frame");
+    p.timestamp_nano_offset = *nano;
+  }
   if (type != static_cast<std::uint8_t>(VideoPacketType::metadata) &&
       p.frame_type == frame_command) {
     // enhanced-rtmp v2: a command frame has no FourCC, only the UI8 command.
@@ -289,6 +296,10 @@ Result<void> parse_video_tag(ByteView payload, std::vector<VideoTagPart>& out) {
   if (!valid_video_packet(type))
     return Error(errc::malformed,
                  "enhanced video: reserved VideoPacketType " + std::to_string(type));
+  if (p.timestamp_nano_offset && type != static_cast<std::uint8_t>(VideoPacketType::coded_frames) &&
+      type != static_cast<std::uint8_t>(VideoPacketType::coded_frames_x))
+    return Error(errc::unsupported, "enhanced video: ModEx TimestampOffsetNano on packet type " +
+                                        std::to_string(type) + ", not coded frames");
   p.packet_type = static_cast<VideoPacketType>(type);
   if (p.multitrack != MultitrackMode::many_tracks_many_codecs) {
     auto f = read_fourcc(r, "enhanced video header", p.codec);
@@ -327,8 +338,11 @@ Result<void> parse_audio_tag(ByteView payload, std::vector<AudioTagPart>& out) {
   }
   p.enhanced = true;
   std::uint8_t type = *b0 & 0x0F;
-  if (type == static_cast<std::uint8_t>(AudioPacketType::mod_ex))
-    return Error(errc::unsupported, "enhanced audio: ModEx packets are not supported");
+  if (type == packet_type_mod_ex) {
+    auto nano = read_mod_ex(r, type, "enhanced audio header");
+    if (!nano) return nano.error();
+    p.timestamp_nano_offset = *nano;
+  }
   if (type == static_cast<std::uint8_t>(AudioPacketType::multitrack)) {
     if (auto e = read_multitrack(r, "enhanced audio multitrack", p.multitrack, type, 5); !e)
       return e.error();
@@ -338,6 +352,9 @@ Result<void> parse_audio_tag(ByteView payload, std::vector<AudioTagPart>& out) {
   if (!valid_audio_packet(type))
     return Error(errc::malformed,
                  "enhanced audio: reserved AudioPacketType " + std::to_string(type));
+  if (p.timestamp_nano_offset && type != static_cast<std::uint8_t>(AudioPacketType::coded_frames))
+    return Error(errc::unsupported, "enhanced audio: ModEx TimestampOffsetNano on packet type " +
+                                        std::to_string(type) + ", not coded frames");
   p.packet_type = static_cast<AudioPacketType>(type);
   if (p.multitrack != MultitrackMode::many_tracks_many_codecs) {
     auto f = read_fourcc(r, "enhanced audio header", p.codec);
@@ -399,14 +416,16 @@ void write_multitrack(ByteWriter& w, MultitrackMode m, std::uint8_t inner, std::
 std::size_t video_tag_size(const VideoTagPart& p) noexcept {
   if (p.is_command) return 1 + (p.body.empty() ? 1 : p.body.size());
   if (!p.enhanced) return 1 + (writes_cts(p) ? 4 : 0) + p.body.size();
-  if (p.multitrack == MultitrackMode::none) return 1 + 4 + video_track_size(p);
-  return 1 + multitrack_overhead(p.multitrack) + video_track_size(p);
+  const std::size_t mod_ex = p.timestamp_nano_offset ? mod_ex_nano_size : 0;
+  if (p.multitrack == MultitrackMode::none) return 1 + mod_ex + 4 + video_track_size(p);
+  return 1 + mod_ex + multitrack_overhead(p.multitrack) + video_track_size(p);
 }
 
 std::size_t audio_tag_size(const AudioTagPart& p) noexcept {
   if (!p.enhanced) return 1 + (p.codec == CodecId::aac ? 1 : 0) + p.body.size();
-  if (p.multitrack == MultitrackMode::none) return 1 + 4 + p.body.size();
-  return 1 + multitrack_overhead(p.multitrack) + p.body.size();
+  const std::size_t mod_ex = p.timestamp_nano_offset ? mod_ex_nano_size : 0;
+  if (p.multitrack == MultitrackMode::none) return 1 + mod_ex + 4 + p.body.size();
+  return 1 + mod_ex + multitrack_overhead(p.multitrack) + p.body.size();
 }
 
 void write_video_tag(Bytes& out, const VideoTagPart& p) {
@@ -433,14 +452,19 @@ void write_video_tag(Bytes& out, const VideoTagPart& p) {
     return;
   }
   const std::uint32_t fourcc = part_fourcc(p.fourcc, p.codec);
-  if (p.multitrack == MultitrackMode::none) {
-    w.u8(static_cast<std::uint8_t>(0x80 | ft | type));
-    w.u32be(fourcc);
+  const std::uint8_t outer = p.multitrack == MultitrackMode::none
+                                 ? type
+                                 : static_cast<std::uint8_t>(VideoPacketType::multitrack);
+  if (p.timestamp_nano_offset) {
+    w.u8(static_cast<std::uint8_t>(0x80 | ft | packet_type_mod_ex));
+    write_mod_ex(w, *p.timestamp_nano_offset, outer);
   } else {
-    w.u8(static_cast<std::uint8_t>(0x80 | ft |
-                                   static_cast<std::uint8_t>(VideoPacketType::multitrack)));
-    write_multitrack(w, p.multitrack, type, fourcc, p.track_id, video_track_size(p));
+    w.u8(static_cast<std::uint8_t>(0x80 | ft | outer));
   }
+  if (p.multitrack == MultitrackMode::none)
+    w.u32be(fourcc);
+  else
+    write_multitrack(w, p.multitrack, type, fourcc, p.track_id, video_track_size(p));
   if (writes_cts(p)) w.s24be(p.composition_time);
   w.bytes(p.body);
 }
@@ -455,14 +479,19 @@ void write_audio_tag(Bytes& out, const AudioTagPart& p) {
     return;
   }
   const std::uint32_t fourcc = part_fourcc(p.fourcc, p.codec);
-  if (p.multitrack == MultitrackMode::none) {
-    w.u8(static_cast<std::uint8_t>(sound_format_ex_header << 4 | type));
-    w.u32be(fourcc);
+  const std::uint8_t outer = p.multitrack == MultitrackMode::none
+                                 ? type
+                                 : static_cast<std::uint8_t>(AudioPacketType::multitrack);
+  if (p.timestamp_nano_offset) {
+    w.u8(static_cast<std::uint8_t>(sound_format_ex_header << 4 | packet_type_mod_ex));
+    write_mod_ex(w, *p.timestamp_nano_offset, outer);
   } else {
-    w.u8(static_cast<std::uint8_t>(sound_format_ex_header << 4 |
-                                   static_cast<std::uint8_t>(AudioPacketType::multitrack)));
-    write_multitrack(w, p.multitrack, type, fourcc, p.track_id, p.body.size());
+    w.u8(static_cast<std::uint8_t>(sound_format_ex_header << 4 | outer));
   }
+  if (p.multitrack == MultitrackMode::none)
+    w.u32be(fourcc);
+  else
+    write_multitrack(w, p.multitrack, type, fourcc, p.track_id, p.body.size());
   w.bytes(p.body);
 }
 

@@ -108,6 +108,7 @@ Message Muxer::mux(const VideoSample& s, std::uint32_t stream_id) {
                                                  : VideoPacketType::coded_frames;
   p.composition_time = clamp_s24(s.pts - s.dts);
   p.body = s.data;
+  if (p.enhanced) p.timestamp_nano_offset = s.timestamp_nano_offset;
   return video_message(p, s.dts, stream_id);
 }
 
@@ -115,6 +116,7 @@ Message Muxer::mux(const AudioSample& s, std::uint32_t stream_id) {
   AudioTagPart p = audio_part(s.codec, s.enhanced, s.track_id, s.multitrack, s.sound_flags);
   p.packet_type = AudioPacketType::coded_frames;
   p.body = s.data;
+  if (p.enhanced) p.timestamp_nano_offset = s.timestamp_nano_offset;
   return audio_message(p, s.timestamp, stream_id);
 }
 

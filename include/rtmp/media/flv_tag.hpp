@@ -8,6 +8,7 @@
 #include "rtmp/media.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace rtmp::flv {
@@ -79,6 +80,8 @@ struct VideoTagPart {
   CodecId codec = CodecId::unknown;
   std::int32_t composition_time = 0;  // SI24 where present (legacy AVC/HEVC, avc1/hvc1 CodedFrames)
   ByteView body;                      // after every header field, view into the payload
+  // ModEx TimestampOffsetNano of the message (see mod_ex.hpp), on every part of it.
+  std::optional<std::uint32_t> timestamp_nano_offset;
 };
 
 struct AudioTagPart {
@@ -90,12 +93,14 @@ struct AudioTagPart {
   std::uint32_t fourcc = 0;  // enhanced
   CodecId codec = CodecId::unknown;
   ByteView body;
+  std::optional<std::uint32_t> timestamp_nano_offset;  // ModEx, see VideoTagPart
 };
 
 // Parse a whole video/audio tag body into its parts (out is cleared first; reuse it to avoid
 // allocating per message). Errors: errc::truncated (header cut short), errc::malformed
 // (reserved packet type, nested multitrack, track size past the end, bad AVCPacketType),
-// errc::unsupported (ModEx, unknown FourCC in a multitrack packet). A legacy video codec other
+// errc::unsupported (a ModEx other than mod_ex.hpp's supported form, unknown FourCC in a
+// multitrack packet). A legacy video codec other
 // than 7/12 is returned with codec = unknown, the whole rest as body.
 Result<void> parse_video_tag(ByteView payload, std::vector<VideoTagPart>& out);
 Result<void> parse_audio_tag(ByteView payload, std::vector<AudioTagPart>& out);

@@ -46,7 +46,7 @@ struct ServerOptions {
   std::size_t socket_send_buffer = 0;
   // Enhanced RTMP capabilities put in the connect _result for clients that announced their
   // own (fourCcList, *FourCcInfoMap or capsEx); empty = none. Default: forwards any codec,
-  // Reconnect and Multitrack.
+  // Reconnect, Multitrack, ModEx, TimestampNanoOffset.
   ConnectCaps enhanced_caps = ConnectCaps::forwarder();
   // Graceful stop (Enhanced RTMP v2 "Reconnect Request"): stop() first sends
   // NetConnection.Connect.ReconnectRequest to every connected session, to reconnect_tc_url

@@ -63,7 +63,9 @@ ConnectCaps ConnectCaps::forwarder() {
   ConnectCaps c;
   c.video_fourcc_info.emplace("*", fourcc_info::can_forward);
   c.audio_fourcc_info.emplace("*", fourcc_info::can_forward);
-  c.caps_ex = caps_ex::reconnect | caps_ex::multitrack;
+  // rtmp::Demuxer parses ModEx TimestampOffsetNano (media/mod_ex.hpp); a relay forwards it.
+  c.caps_ex =
+      caps_ex::reconnect | caps_ex::multitrack | caps_ex::mod_ex | caps_ex::timestamp_nano_offset;
   return c;
 }
 

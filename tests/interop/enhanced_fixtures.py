@@ -51,6 +51,10 @@ def property_problems(name, events, flv):
             return "avc1/.mp3 not sent with FourCC headers"
         if not any(e["coded_frames_x"] for e in video) or all(e["coded_frames_x"] for e in video):
             return "expected both CodedFrames and CodedFramesX packets"
+    if name == "hevc_opus_nano":
+        frames = [e for e in events if e["event"] in ("video", "audio")]
+        if any(e.get("nano") is None for e in frames) or all(e["nano"] == 0 for e in frames):
+            return "expected a ModEx nano offset on every frame, some non-zero"
     modes = {e["multitrack"] for e in events if "multitrack" in e}
     if name == "multitrack_abr_hevc":
         if {e["track"] for e in video} != {0, 1} or "many_tracks" not in modes:

@@ -26,8 +26,9 @@ from rtmptest import TestFailure  # noqa: E402
 DUR = 2
 EXACT = ["-threads", "1", "-fflags", "+bitexact", "-flags", "+bitexact"]
 
-# One media packet of one track: times in ms, crc as 8 hex digits.
-Frame = collections.namedtuple("Frame", "dts pts key size crc")
+# One media packet of one track: times in ms, crc as 8 hex digits, nano = ModEx
+# TimestampOffsetNano (None without one).
+Frame = collections.namedtuple("Frame", "dts pts key size crc nano", defaults=(None,))
 
 
 def testsrc(size="320x240", rate=25):
@@ -89,6 +90,8 @@ FIXTURES = {
                           "3 video + 2 audio tracks, ManyTracksManyCodecs messages"),
     "multitrack_abr_hevc": (["mt_hevc", "mt_hevc_small"], ["--pack"],
                             "2 HEVC tracks (an ABR ladder), ManyTracks messages"),
+    "hevc_opus_nano": (["hevc_opus"], ["--nano-offsets"],
+                       "ms floored + ModEx TimestampOffsetNano on every frame"),
 }
 
 
@@ -158,9 +161,14 @@ def rescale_ms(t, tb_num, tb_den):
     return q if num >= 0 else -q
 
 
-def expected_tracks(sources):
+def floor_ns(t, tb_num, tb_den):
+    return (t * tb_num * 1000000000) // tb_den
+
+
+def expected_tracks(sources, nano=False):
     """{(kind, track_id): [Frame]} and {(kind, track_id): codec_name} for the sources in order
-    (paths), as rtmp-mux must write them."""
+    (paths), as rtmp-mux must write them. nano: as with --nano-offsets (ms floored, the
+    decode time's remainder in ns as a ModEx offset)."""
     tracks, codecs, raw = {}, {}, []
     next_id = {"video": 0, "audio": 0}
     for path in sources:
@@ -182,13 +190,19 @@ def expected_tracks(sources):
             num, den = (int(x) for x in s["time_base"].split("/"))
             pos, size = int(p["pos"]), int(p["size"])
             crc = "%08x" % (zlib.crc32(blob[pos:pos + size]) & 0xFFFFFFFF)
-            dts = rescale_ms(int(p["dts"]), num, den)
-            pts = rescale_ms(int(p["pts"]), num, den)
+            ns = None
+            if nano:
+                dns = floor_ns(int(p["dts"]), num, den)
+                dts, pts = dns // 1000000, floor_ns(int(p["pts"]), num, den) // 1000000
+                ns = dns - dts * 1000000
+            else:
+                dts = rescale_ms(int(p["dts"]), num, den)
+                pts = rescale_ms(int(p["pts"]), num, den)
             key = "K" in p.get("flags", "") if kind == "video" else True
-            raw.append((kind, tid, dts, pts, key, size, crc))
+            raw.append((kind, tid, dts, pts, key, size, crc, ns))
     offset = max(0, -min(r[2] for r in raw)) if raw else 0
-    for kind, tid, dts, pts, key, size, crc in raw:
-        tracks.setdefault((kind, tid), []).append(Frame(dts + offset, pts + offset, key, size, crc))
+    for kind, tid, dts, pts, key, size, crc, ns in raw:
+        tracks.setdefault((kind, tid), []).append(Frame(dts + offset, pts + offset, key, size, crc, ns))
     return tracks, codecs
 
 
@@ -206,11 +220,11 @@ def dumped_tracks(events):
     for e in events:
         if e["event"] == "video":
             tracks.setdefault(("video", e["track"]), []).append(
-                Frame(e["dts"], e["pts"], e["key"], e["size"], e["crc32"]))
+                Frame(e["dts"], e["pts"], e["key"], e["size"], e["crc32"], e.get("nano")))
             codecs.setdefault(("video", e["track"]), e["codec"])
         elif e["event"] == "audio":
             tracks.setdefault(("audio", e["track"]), []).append(
-                Frame(e["ts"], e["ts"], True, e["size"], e["crc32"]))
+                Frame(e["ts"], e["ts"], True, e["size"], e["crc32"], e.get("nano")))
             codecs.setdefault(("audio", e["track"]), e["codec"])
     return tracks, codecs
 
@@ -244,8 +258,8 @@ def check_codecs(expected_codecs, actual_codecs):
 
 
 def fixture_reference(fixtures, name):
-    srcs, _, _ = FIXTURES[name]
-    return expected_tracks([source_path(fixtures, s) for s in srcs])
+    srcs, opts, _ = FIXTURES[name]
+    return expected_tracks([source_path(fixtures, s) for s in srcs], nano="--nano-offsets" in opts)
 
 
 def check_flv_against_sources(mux, fixtures, name, flv, label):

@@ -34,6 +34,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,7 @@ struct Options {
   bool channel_config = false;  // MultichannelConfig for audio tracks
   bool sequence_end = true;     // SequenceEnd for every video track at the end
   bool metadata = true;         // onMetaData script tag
+  bool nano_offsets = false;    // ms floored + ModEx TimestampOffsetNano with the remainder
 };
 
 [[noreturn]] void die(const std::string& what) {
@@ -76,6 +78,17 @@ std::int64_t to_ms(std::int64_t t, std::uint32_t timescale) {
   const i128 half = timescale / 2;
   return static_cast<std::int64_t>(num >= 0 ? (num + half) / timescale
                                             : -((-num + half) / timescale));
+}
+
+// Floor of t / timescale in ns, and floor division, for --nano-offsets.
+std::int64_t to_ns(std::int64_t t, std::uint32_t timescale) {
+  const i128 num = static_cast<i128>(t) * 1'000'000'000;
+  i128 q = num / timescale;
+  if (num % timescale != 0 && num < 0) --q;
+  return static_cast<std::int64_t>(q);
+}
+std::int64_t floor_div(std::int64_t a, std::int64_t b) {
+  return a / b - (a % b != 0 && a < 0 ? 1 : 0);
 }
 
 CodecId codec_of(const mux::Mp4Track& t) {
@@ -285,7 +298,7 @@ class MuxJob {
     std::int64_t min_dts = 0;
     for (const auto& t : tracks_)
       if (!t.mp4->samples.empty())
-        min_dts = std::min(min_dts, to_ms(t.mp4->samples.front().dts, t.mp4->timescale));
+        min_dts = std::min(min_dts, ms_of(t.mp4->samples.front().dts, t.mp4->timescale));
     offset_ = -min_dts;
   }
 
@@ -295,7 +308,7 @@ class MuxJob {
       if (!t.mp4->samples.empty())
         duration =
             std::max(duration,
-                     double(to_ms(t.mp4->samples.back().pts, t.mp4->timescale) + offset_) / 1000.0);
+                     double(ms_of(t.mp4->samples.back().pts, t.mp4->timescale) + offset_) / 1000.0);
     auto meta = amf::Value::ecma_array({{"duration", number(duration)}});
     amf::Value video_map = amf::Value::object(), audio_map = amf::Value::object();
     for (const auto& t : tracks_) {
@@ -394,8 +407,14 @@ class MuxJob {
     for (const auto& it : items) {
       Track& t = tracks_[it.track];
       const mux::Mp4Sample& s = t.mp4->samples[it.index];
-      const std::int64_t dts = to_ms(s.dts, t.mp4->timescale) + offset_;
-      const std::int64_t pts = to_ms(s.pts, t.mp4->timescale) + offset_;
+      const std::int64_t dts = ms_of(s.dts, t.mp4->timescale) + offset_;
+      const std::int64_t pts = ms_of(s.pts, t.mp4->timescale) + offset_;
+      // --nano-offsets: what the floored ms lost, as a ModEx (Enhanced headers only).
+      std::optional<std::uint32_t> nano;
+      if (o_.nano_offsets && t.enhanced) {
+        const std::int64_t ns = to_ns(s.dts, t.mp4->timescale);
+        nano = static_cast<std::uint32_t>(ns - floor_div(ns, 1'000'000) * 1'000'000);
+      }
       t.last_dts_ms = dts;
       const ByteView data = ByteView(*t.file).subspan(s.offset, s.size);
       if (dts != group_ts) flush();
@@ -411,6 +430,7 @@ class MuxJob {
         v.data = data;
         v.enhanced = t.enhanced;
         v.multitrack = t.multitrack;
+        v.timestamp_nano_offset = nano;
         v.coded_frames_x = o_.coded_frames_x && pts == dts &&
                            (t.codec == CodecId::h264 || t.codec == CodecId::h265);
         group.emplace_back(std::move(v));
@@ -423,6 +443,7 @@ class MuxJob {
         a.data = data;
         a.enhanced = t.enhanced;
         a.multitrack = t.multitrack;
+        a.timestamp_nano_offset = nano;
         group.emplace_back(std::move(a));
       }
     }
@@ -513,6 +534,11 @@ class MuxJob {
     return multitrack && h == mb.data()[0] && (ma.data()[1] & 0x0F) == (mb.data()[1] & 0x0F);
   }
 
+  // A media time in ms: rounded as FFmpeg rounds, or floored with --nano-offsets.
+  std::int64_t ms_of(std::int64_t t, std::uint32_t timescale) const {
+    return o_.nano_offsets ? floor_div(to_ns(t, timescale), 1'000'000) : to_ms(t, timescale);
+  }
+
   void write(Bytes& out, const Message& m) {
     if (m.size() == 0) return;  // codecs without a wire form
     if (auto r = FlvWriter::tag(out, m); !r) die(r.error().message());
@@ -575,7 +601,8 @@ json event_json(const MediaEvent& ev) {
                   {"nalus", e.nalus.size()},
                   {"enhanced", e.enhanced},
                   {"multitrack", mode_name(e.multitrack)},
-                  {"coded_frames_x", e.coded_frames_x}};
+                  {"coded_frames_x", e.coded_frames_x},
+                  {"nano", e.timestamp_nano_offset ? json(*e.timestamp_nano_offset) : json()}};
         } else if constexpr (std::is_same_v<T, AudioSample>) {
           return {{"event", "audio"},
                   {"track", e.track_id},
@@ -584,7 +611,8 @@ json event_json(const MediaEvent& ev) {
                   {"size", e.data.size()},
                   {"crc32", hex_crc(e.data)},
                   {"enhanced", e.enhanced},
-                  {"multitrack", mode_name(e.multitrack)}};
+                  {"multitrack", mode_name(e.multitrack)},
+                  {"nano", e.timestamp_nano_offset ? json(*e.timestamp_nano_offset) : json()}};
         } else if constexpr (std::is_same_v<T, SequenceEnd>) {
           return {{"event", "sequence_end"},
                   {"type", e.type == TrackType::video ? "video" : "audio"},
@@ -671,6 +699,9 @@ int main(int argc, char** argv) {
                "A MultichannelConfig packet after each Enhanced audio track's sequence start");
   app.add_flag("!--no-sequence-end", o.sequence_end, "No SequenceEnd for video tracks at the end");
   app.add_flag("!--no-metadata", o.metadata, "No onMetaData script tag");
+  app.add_flag("--nano-offsets", o.nano_offsets,
+               "Floor timestamps to ms and send the rest as ModEx TimestampOffsetNano "
+               "(Enhanced tracks)");
   CLI11_PARSE(app, argc, argv);
 
   if (!o.dump.empty()) return dump(o.dump);

@@ -67,7 +67,8 @@ struct ConnectCaps {
   }
 
   // What a relay/recorder announces: forwards any audio and video codec ("*": CanForward),
-  // handles ReconnectRequest and multitrack. No fourCcList (v2 recommends the info maps).
+  // handles ReconnectRequest, multitrack, ModEx and its nanosecond timestamp offsets. No
+  // fourCcList (v2 recommends the info maps).
   static ConnectCaps forwarder();
 
   friend bool operator==(const ConnectCaps&, const ConnectCaps&) = default;

@@ -164,7 +164,8 @@ TEST(ConnectCaps, Forwarder) {
   EXPECT_TRUE(f.can_receive_video("vp08"));
   EXPECT_TRUE(f.can_receive_audio("ec-3"));
   EXPECT_EQ(f.video_flags("hvc1"), fourcc_info::can_forward);
-  EXPECT_EQ(f.caps_ex, caps_ex::reconnect | caps_ex::multitrack);
+  EXPECT_EQ(f.caps_ex, caps_ex::reconnect | caps_ex::multitrack | caps_ex::mod_ex |
+                           caps_ex::timestamp_nano_offset);
 }
 
 TEST(ConnectCaps, FourCcToString) {

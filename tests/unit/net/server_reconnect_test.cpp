@@ -153,7 +153,7 @@ TEST(ServerEnhanced, NegotiatesCaps) {
   EXPECT_TRUE(c.session->server_caps().can_receive_video("hvc1"));
   EXPECT_FALSE(c.session->server_caps().can_receive_video("av01"));
   EXPECT_TRUE(c.session->server_caps().audio_fourcc_info.empty());
-  EXPECT_EQ(c.session->server_caps().caps_ex, caps_ex::reconnect | caps_ex::multitrack);
+  EXPECT_EQ(c.session->server_caps().caps_ex, ConnectCaps::forwarder().caps_ex);
 
   Client legacy((*s)->port());
   legacy.publish(ConnectParams{});

@@ -249,7 +249,12 @@ Result<void> ClientSession::on_command_message(const Message& m) {
     } else if (name == "createStream") {
       if (!info || !info->is_number())
         return Error(errc::malformed, "createStream result carries no stream id");
-      handler_.on_stream_created(static_cast<std::uint32_t>(info->as_number()));
+      // Message stream ids are 32-bit (§5.3.1.2.1); casting anything else is undefined.
+      double id = info->as_number();
+      if (!(id >= 0 && id <= 4294967295.0))
+        return Error(errc::malformed, "createStream result: stream id " + std::to_string(id) +
+                                          " is not a 32-bit value");
+      handler_.on_stream_created(static_cast<std::uint32_t>(id));
     }
     return {};
   }

@@ -851,6 +851,25 @@ TEST(ClientBadServer, SilenceAfterPublishTimesOut) {
       << r.error().detail;
 }
 
+TEST(ClientBadServer, StreamIdOutOfRangeIsMalformed) {
+  ScriptedServer s([](Peer& p) {
+    if (!p.handshake()) return;
+    auto c = p.read_command("connect");
+    if (!c) return;
+    p.reply(*c, "_result", amf::Value::null(),
+            {status_object("status", "NetConnection.Connect.Success", "ok")});
+    auto cs = p.read_command("createStream");
+    if (!cs) return;
+    p.reply(*cs, "_result", amf::Value::null(), {amf::Value(-1e146)});  // found by fuzzing
+    p.hold();
+  });
+  auto [r, took] = timed_connect(s, false);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, errc::malformed) << r.error().message();
+  EXPECT_NE(r.error().detail.find("stream id"), std::string::npos) << r.error().detail;
+  EXPECT_LT(took, 450ms);
+}
+
 TEST(ClientBadServer, HangUpDuringConnect) {
   ScriptedServer s([](Peer& p) {
     if (p.handshake()) p.read_command("connect");

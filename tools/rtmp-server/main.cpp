@@ -128,6 +128,8 @@ int main(int argc, char** argv) {
   std::size_t max_connections = 0;
   std::size_t socket_send_buffer = 1024 * 1024;
   double handshake_timeout = 10, idle_timeout = 60, stats_interval = 0;
+  int tls_port = -1;
+  std::string tls_cert, tls_key;
 
   app.add_option("--port", port, "TCP port (0 = any free port)")->capture_default_str();
   app.add_option("--bind", binds, "Address to listen on, repeatable (default: 0.0.0.0 and [::])");
@@ -172,6 +174,12 @@ int main(int argc, char** argv) {
   app.add_option("--stats-interval", stats_interval,
                  "Log a stats line per stream every S seconds (0 = off)")
       ->capture_default_str();
+  app.add_option("--tls-port", tls_port,
+                 "Also accept RTMPS (TLS) on this port (0 = any free port; -1 = no RTMPS)")
+      ->check(CLI::Range(-1, 65535))
+      ->capture_default_str();
+  app.add_option("--tls-cert", tls_cert, "RTMPS certificate chain, PEM (leaf first)");
+  app.add_option("--tls-key", tls_key, "RTMPS private key, PEM");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
       ->capture_default_str();
@@ -211,6 +219,11 @@ int main(int argc, char** argv) {
     opts.limits.idle_timeout_ms = static_cast<std::uint32_t>(idle_timeout * 1000);
     opts.io_context = &ioc;
     opts.socket_send_buffer = socket_send_buffer;
+    if (tls_port >= 0) {
+      opts.tls_port = static_cast<std::uint16_t>(tls_port);
+      opts.tls_cert_file = tls_cert;
+      opts.tls_key_file = tls_key;
+    }
     auto server = rtmp::Server::start(std::move(opts));
     if (!server) {
       std::cerr << "rtmp-server: " << server.error().message() << "\n";
@@ -222,6 +235,8 @@ int main(int argc, char** argv) {
                   : bind.find(':') != std::string::npos ? "[" + bind + "]"
                                                         : bind)
               << ":" << (*server)->port() << std::endl;
+    if ((*server)->tls_port() != 0)
+      std::cerr << "rtmp-server: rtmps on port " << (*server)->tls_port() << std::endl;
     servers.push_back(std::move(*server));
   }
   spdlog::info(

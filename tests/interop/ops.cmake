@@ -1,0 +1,18 @@
+# rtmp-server operations: RTMPS, HTTP stats, HTTP auth callbacks, push/pull (origin-edge).
+# Included from CMakeLists.txt; label interop. See the ops_*.py docstrings.
+if(NOT TARGET rtmp-server)
+  message(STATUS "interop: no rtmp-server target, ops tests not registered")
+  return()
+endif()
+
+function(ops_test name script)
+  add_test(NAME interop.${name}
+    COMMAND ${Python3_EXECUTABLE} ${INTEROP_DIR}/${script}
+            --server $<TARGET_FILE:rtmp-server>
+            --fixtures ${INTEROP_FIXTURES_DIR} --work ${INTEROP_WORK_DIR} ${ARGN})
+  set_tests_properties(interop.${name} PROPERTIES
+    LABELS interop TIMEOUT 120 FIXTURES_REQUIRED interop_fixtures SKIP_RETURN_CODE 77)
+endfunction()
+
+# ffmpeg publishes and plays over rtmps:// (self-signed certificate made by the test).
+ops_test(ops_tls ops_tls.py)

@@ -59,6 +59,9 @@ def property_problems(name, events, flv):
     if name == "multitrack_abr_hevc":
         if {e["track"] for e in video} != {0, 1} or "many_tracks" not in modes:
             return "expected 2 video tracks and ManyTracks packets: %s" % modes
+    elif name == "multitrack_avc_default":
+        if [c["codec"] for c in codecs] != ["h264", "h265", "aac", "opus"]:
+            return "codecs %s" % [c["codec"] for c in codecs]
     elif name.startswith("multitrack"):
         vt = {e["track"] for e in video}
         at = {e["track"] for e in events if e["event"] == "audio"}

@@ -62,6 +62,7 @@ SOURCES = {
     "mt_av1": testsrc("480x270") + AOM + ["-an"],
     "mt_vp9": testsrc("320x180") + VP9 + ["-an"],
     "mt_hevc_small": testsrc("320x180") + X265 + ["-an"],
+    "mt_avc": testsrc("640x360") + X264 + ["-an"],
     "mt_opus": sine(48000, 440) + ["-vn", "-c:a", "libopus", "-b:a", "64k", "-ac", "2"],
     "mt_aac": sine(48000, 880) + ["-vn", "-c:a", "aac", "-b:a", "96k"],
 }
@@ -72,6 +73,7 @@ NEEDS = {
     "hevc_aac": ["libx265", "aac"], "avc_mp3": ["libx264", "libmp3lame"],
     "mt_hevc": ["libx265"], "mt_av1": ["libaom-av1"], "mt_vp9": ["libvpx-vp9"],
     "mt_opus": ["libopus"], "mt_aac": ["aac"], "mt_hevc_small": ["libx265"],
+    "mt_avc": ["libx264"],
 }
 
 # Enhanced FLV fixtures: name -> (sources in order, rtmp-mux options, what it exercises).
@@ -90,6 +92,9 @@ FIXTURES = {
                           "3 video + 2 audio tracks, ManyTracksManyCodecs messages"),
     "multitrack_abr_hevc": (["mt_hevc", "mt_hevc_small"], ["--pack"],
                             "2 HEVC tracks (an ABR ladder), ManyTracks messages"),
+    # Default tracks a legacy player can decode (AVC + AAC), others it cannot (HEVC, Opus).
+    "multitrack_avc_default": (["mt_avc", "mt_hevc", "mt_aac", "mt_opus"], [],
+                               "avc1 + hvc1 video, mp4a + Opus audio: legacy-decodable track 0"),
     "hevc_opus_nano": (["hevc_opus"], ["--nano-offsets"],
                        "ms floored + ModEx TimestampOffsetNano on every frame"),
 }

@@ -46,6 +46,9 @@ class Session {
   // Outgoing chunk size and the stream id this client plays (0 until play is accepted).
   virtual std::uint32_t chunk_size() const noexcept = 0;
   virtual std::uint32_t play_stream_id() const noexcept = 0;
+  // Answers the connect, publish or play whose callback returned Decision::defer() (e.g.
+  // after an HTTP auth callback). Input from the client is held until then.
+  virtual void resolve(Decision decision) = 0;
   // Closes the connection after queued output is written.
   virtual void close() = 0;
   // Closes the connection at once, discarding queued output; on_disconnect gets `reason`.

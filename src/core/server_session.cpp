@@ -42,7 +42,22 @@ Result<void> ServerSession::feed(ByteView in, TimePoint now) {
     if (!handshake_.done()) return {};
     state_ = State::connecting;
   }
+  return process(in);
+}
+
+Result<void> ServerSession::process(ByteView in) {
   while (!in.empty() && state_ != State::closed) {
+    if (pending_) {
+      // Held until the deferred decision arrives; bounded like any message.
+      if (held_.size() + in.size() > options_.limits.max_message_length) {
+        state_ = State::closed;
+        return Error(errc::message_too_large,
+                     "more than " + std::to_string(options_.limits.max_message_length) +
+                         " bytes received while a decision was pending");
+      }
+      held_.insert(held_.end(), in.begin(), in.end());
+      break;
+    }
     auto step = decoder_.decode(in);
     if (!step) {
       state_ = State::closed;
@@ -58,6 +73,28 @@ Result<void> ServerSession::feed(ByteView in, TimePoint now) {
   }
   maybe_ack();
   return {};
+}
+
+Result<void> ServerSession::resolve(const Decision& d) {
+  if (!pending_) return Error(errc::invalid_argument, "no decision is pending");
+  if (d.deferred) return Error(errc::invalid_argument, "a decision cannot be deferred twice");
+  Pending p = std::move(*pending_);
+  pending_.reset();
+  if (state_ == State::closed) return {};
+  switch (p.kind) {
+    case Pending::Kind::connect:
+      finish_connect(p.txn, d);
+      break;
+    case Pending::Kind::publish:
+      finish_publish(p.publish, d);
+      break;
+    case Pending::Kind::play:
+      finish_play(p.play, d);
+      break;
+  }
+  Bytes held = std::move(held_);
+  held_.clear();
+  return process(held);
 }
 
 std::optional<TimePoint> ServerSession::next_deadline() const {
@@ -254,13 +291,22 @@ Result<void> ServerSession::handle_connect(const Command& c) {
   static_cast<ConnectCaps&>(connect_) = parse_connect_caps(c.object);
 
   Decision d = handler_.on_connect(connect_);
+  if (d.deferred) {
+    pending_ = Pending{Pending::Kind::connect, c.transaction_id, {}, {}};
+    return {};
+  }
+  finish_connect(c.transaction_id, d);
+  return {};
+}
+
+void ServerSession::finish_connect(double txn, const Decision& d) {
   if (!d.accepted) {
     queue(make_command(
-        0, "_error", c.transaction_id, amf::Value::null(),
+        0, "_error", txn, amf::Value::null(),
         {status_object("error", d.code.empty() ? "NetConnection.Connect.Rejected" : d.code,
                        d.description)}));
     state_ = State::closed;
-    return {};
+    return;
   }
   queue(control::window_ack_size(options_.window_ack_size));
   queue(control::set_peer_bandwidth(options_.peer_bandwidth, 2));
@@ -275,9 +321,8 @@ Result<void> ServerSession::handle_connect(const Command& c) {
   // capsEx" in the _result. Only to clients that spoke Enhanced RTMP themselves, so a
   // legacy client's exchange stays byte for byte what it always was.
   if (connect_.enhanced()) write_connect_caps(props, options_.enhanced_caps);
-  send_result(c.transaction_id, props, {info});
+  send_result(txn, props, {info});
   state_ = State::connected;
-  return {};
 }
 
 Result<void> ServerSession::handle_publish(const Message& m, const Command& c) {
@@ -295,14 +340,23 @@ Result<void> ServerSession::handle_publish(const Message& m, const Command& c) {
   info.type = type && type->is_string() ? std::string(type->as_string()) : "live";
 
   Decision d = handler_.on_publish(info);
+  if (d.deferred) {
+    pending_ = Pending{Pending::Kind::publish, 0, info, {}};
+    return {};
+  }
+  finish_publish(info, d);
+  return {};
+}
+
+void ServerSession::finish_publish(const PublishInfo& info, const Decision& d) {
+  std::uint32_t sid = info.stream_id;
   if (!d.accepted) {
     send_status(sid, "error", d.code.empty() ? "NetStream.Publish.BadName" : d.code, d.description);
-    return {};
+    return;
   }
   publishing_[sid] = info;
   queue(control::user_control({control::UserEvent::stream_begin, sid, 0}));
   send_status(sid, "status", "NetStream.Publish.Start", info.key + " is now published.");
-  return {};
 }
 
 Result<void> ServerSession::handle_play(const Message& m, const Command& c) {
@@ -321,10 +375,20 @@ Result<void> ServerSession::handle_play(const Message& m, const Command& c) {
   if (const amf::Value* v = c.arg(3); v && v->is_boolean()) info.reset = v->as_bool();
 
   Decision d = handler_.on_play(info);
+  if (d.deferred) {
+    pending_ = Pending{Pending::Kind::play, 0, {}, info};
+    return {};
+  }
+  finish_play(info, d);
+  return {};
+}
+
+void ServerSession::finish_play(const PlayInfo& info, const Decision& d) {
+  std::uint32_t sid = info.stream_id;
   if (!d.accepted) {
     send_status(sid, "error", d.code.empty() ? "NetStream.Play.StreamNotFound" : d.code,
                 d.description);
-    return {};
+    return;
   }
   playing_[sid] = info;
   queue(control::user_control({control::UserEvent::stream_begin, sid, 0}));
@@ -332,7 +396,6 @@ Result<void> ServerSession::handle_play(const Message& m, const Command& c) {
     send_status(sid, "status", "NetStream.Play.Reset", "Playing and resetting " + info.name + ".");
   send_status(sid, "status", "NetStream.Play.Start", "Started playing " + info.name + ".");
   queue(make_data(sid, {amf::Value("|RtmpSampleAccess"), amf::Value(true), amf::Value(true)}));
-  return {};
 }
 
 void ServerSession::handle_delete(std::uint32_t stream_id) {

@@ -87,6 +87,12 @@ class ServerSession {
   const std::map<std::uint32_t, PublishInfo>& publishing() const noexcept { return publishing_; }
   std::uint64_t bytes_received() const noexcept { return decoder_.bytes_received(); }
 
+  // Answers the connect, publish or play whose callback returned Decision::defer(), then
+  // processes the input held meanwhile. errc::invalid_argument when nothing is pending;
+  // other errors as feed().
+  Result<void> resolve(const Decision& decision);
+  bool decision_pending() const noexcept { return pending_.has_value(); }
+
   // Ends the session: the caller closes the connection once output has drained.
   void close() { state_ = State::closed; }
 
@@ -98,6 +104,20 @@ class ServerSession {
   Result<void> handle_publish(const Message& m, const Command& c);
   Result<void> handle_play(const Message& m, const Command& c);
   void handle_delete(std::uint32_t stream_id);
+  Result<void> process(ByteView in);
+  void finish_connect(double txn, const Decision& d);
+  void finish_publish(const PublishInfo& info, const Decision& d);
+  void finish_play(const PlayInfo& info, const Decision& d);
+
+  // A decision the handler deferred, and the input that arrived after it.
+  struct Pending {
+    enum class Kind { connect, publish, play } kind;
+    double txn = 0;
+    PublishInfo publish;
+    PlayInfo play;
+  };
+  std::optional<Pending> pending_;
+  Bytes held_;
   void send_result(double txn, const amf::Value& object, const std::vector<amf::Value>& args = {});
   void queue(const Message& m);
   void maybe_ack();

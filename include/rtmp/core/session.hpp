@@ -63,15 +63,19 @@ struct PlayInfo {
 
 // A handler's answer to connect/publish/play. code overrides the default status code
 // (e.g. "NetStream.Publish.BadName"); description is sent to the peer.
+// defer(): the answer comes later (e.g. from an HTTP auth callback) through
+// ServerSession::resolve; the session holds further input from the peer until then.
 struct Decision {
   bool accepted = true;
   std::string code;
   std::string description;
+  bool deferred = false;
 
   static Decision accept() { return {}; }
   static Decision reject(std::string description, std::string code = {}) {
     return {false, std::move(code), std::move(description)};
   }
+  static Decision defer() { return {true, {}, {}, true}; }
 };
 
 }  // namespace rtmp

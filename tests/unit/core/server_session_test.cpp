@@ -391,3 +391,69 @@ TEST(ServerSession, HandshakeTimeout) {
 
 }  // namespace
 }  // namespace rtmp
+
+namespace rtmp {
+namespace {
+
+struct DeferringServer : RecordingServer {
+  Decision on_publish(const PublishInfo& info) override {
+    events.push_back("publish " + info.key + " " + info.type);
+    return Decision::defer();
+  }
+};
+
+TEST(ServerSession, DeferredPublishHoldsInputUntilResolved) {
+  for (bool accept : {true, false}) {
+    SessionOptions sopt, copt;
+    sopt.random = counting_random(1);
+    copt.random = counting_random(2);
+    DeferringServer sh;
+    RecordingClient ch;
+    ServerSession server(sopt, sh);
+    ClientSession client(copt, ch);
+    client.start({});
+    auto pump = [&] {
+      for (int i = 0; i < 20; ++i) {
+        Bytes c2s = drain(client.output()), s2c = drain(server.output());
+        if (c2s.empty() && s2c.empty()) return;
+        if (!c2s.empty()) {
+          ASSERT_TRUE(server.feed(c2s, {}));
+        }
+        if (!s2c.empty()) {
+          ASSERT_TRUE(client.feed(s2c, {}));
+        }
+      }
+    };
+    ConnectParams cp;
+    cp.app = "live";
+    client.connect(cp);
+    client.create_stream();
+    pump();
+    client.publish(1, "k");
+    std::mt19937 rng(5);
+    // Sent without waiting for Publish.Start: must be held, not dropped.
+    for (int i = 0; i < 5; ++i) client.send_message(media_message(msg::video, i * 40, 1, 700, rng));
+    pump();
+    EXPECT_TRUE(server.decision_pending());
+    EXPECT_TRUE(sh.media.empty());
+    EXPECT_EQ(ch.events.back(), "stream 1");
+    ASSERT_TRUE(server.resolve(
+        accept ? Decision::accept()
+               : Decision::reject("denied by callback", "NetStream.Publish.Failed")));
+    pump();
+    EXPECT_FALSE(server.decision_pending());
+    if (accept) {
+      EXPECT_EQ(ch.events.back(), "status 1 NetStream.Publish.Start");
+      EXPECT_EQ(sh.media.size(), 5u);
+    } else {
+      EXPECT_EQ(ch.events.back(), "status 1 NetStream.Publish.Failed");
+      EXPECT_TRUE(sh.media.empty());
+    }
+    auto again = server.resolve(Decision::accept());
+    ASSERT_FALSE(again);
+    EXPECT_EQ(again.error().code, errc::invalid_argument);
+  }
+}
+
+}  // namespace
+}  // namespace rtmp

@@ -307,3 +307,37 @@ TEST(Server, DefaultBindServesIPv4AndIPv6) {
 
 }  // namespace
 }  // namespace rtmp
+
+namespace rtmp {
+namespace {
+
+class DeferringHandler : public TestHandler {
+ public:
+  using TestHandler::TestHandler;
+  Decision on_publish(const PublishInfo& i) override {
+    TestHandler::on_publish(i);
+    // Answer from another thread later, as an HTTP auth callback would.
+    std::thread([s = session(), key = i.key] {
+      std::this_thread::sleep_for(200ms);
+      s->resolve(key == "good" ? Decision::accept() : Decision::reject("key not allowed"));
+    }).detach();
+    return Decision::defer();
+  }
+};
+
+TEST(Server, DeferredDecisionResolvedFromAnotherThread) {
+  Record r;
+  auto o = options(r);
+  o.handler = [&r](const std::any&) { return std::make_unique<DeferringHandler>(r); };
+  auto s = Server::start(std::move(o));
+  ASSERT_TRUE(s);
+  BlockingClient good((*s)->port());
+  good.publish("good");
+  EXPECT_EQ(good.statuses.back(), "NetStream.Publish.Start");
+  BlockingClient bad((*s)->port());
+  bad.publish("bad");
+  EXPECT_EQ(bad.statuses.back(), "NetStream.Publish.BadName");
+}
+
+}  // namespace
+}  // namespace rtmp

@@ -17,6 +17,7 @@
 #pragma once
 
 #include "rtmp/core/amf.hpp"
+#include "rtmp/core/connect_caps.hpp"
 #include "rtmp/core/limits.hpp"
 #include "rtmp/core/message.hpp"
 #include "rtmp/error.hpp"
@@ -59,7 +60,9 @@ struct ClientOptions {
                           // players, as FFmpeg sends
   std::string swf_url;
   std::string page_url;
-  std::vector<std::string> fourcc_list;  // Enhanced RTMP codecs to announce ("av01", "hvc1", ...)
+  // Enhanced RTMP capabilities to announce (fourCcList, video/audioFourCcInfoMap, capsEx);
+  // empty = a legacy connect. E.g. caps.fourcc_list = {"hvc1", "av01"}.
+  ConnectCaps caps;
   std::vector<amf::Value> connect_args;  // extra arguments after the command object
   // Send the player form of connect (fpad, capabilities, audioCodecs, ...) instead of the
   // publisher form (type: nonprivate). rtmp-play and rtmp-probe set it.
@@ -126,6 +129,12 @@ class ClientHandler {
   virtual void on_message(const Message&) {}
   // User Control StreamEOF on the played stream (nginx-rtmp: the publisher left).
   virtual void on_stream_eof() {}
+  // NetConnection.Connect.ReconnectRequest (Enhanced RTMP v2): the server asks for a new
+  // connection to `tc_url` (resolved against the current tcUrl). The client does not
+  // reconnect by itself; by default this is reported as on_status(status).
+  virtual void on_reconnect_request(const std::string& /*tc_url*/, const Status& status) {
+    on_status(status);
+  }
   // A connection that async_connect completed ended: once per connection, last. errc::closed
   // for a close by either side ("closed by client" after close()), errc::timeout,
   // errc::io_error, or the protocol error that ended it.
@@ -194,6 +203,8 @@ class Client {
   const RtmpUrl& url() const noexcept { return url_; }
   // The server's connect _result information object (code, description, ...).
   const amf::Value& connect_info() const noexcept;
+  // The server's Enhanced RTMP capabilities from its connect _result (empty: legacy server).
+  const ConnectCaps& server_caps() const noexcept;
 
   class Connection;
 

@@ -188,12 +188,17 @@ class Client::Connection final : public ClientSessionHandler,
   std::size_t pending() const noexcept { return session_ ? session_->output().size() : 0; }
   std::uint32_t stream_id() const noexcept { return stream_id_; }
   const amf::Value& connect_info() const noexcept { return connect_info_; }
+  const ConnectCaps& server_caps() const noexcept {
+    static const ConnectCaps none;
+    return session_ ? session_->server_caps() : none;
+  }
   void detach_handler() noexcept { handler_ = nullptr; }
 
   // ClientSessionHandler
   void on_connected(const amf::Value& info) override;
   void on_stream_created(std::uint32_t stream_id) override;
   void on_status(std::uint32_t stream_id, const amf::Value& info) override;
+  void on_reconnect_request(const std::string& tc_url, const amf::Value& info) override;
   void on_command_error(const std::string& command, const amf::Value& info) override;
   void on_metadata(std::uint32_t stream_id, const amf::Value& data, const Message& raw) override;
   void on_data(const Message& m, const std::vector<amf::Value>& values) override;
@@ -399,7 +404,7 @@ asio::awaitable<Result<void>> Client::Connection::open(const RtmpUrl& url) {
     p.flash_ver = "LNX 9,0,124,2";  // what FFmpeg's player sends
   p.swf_url = options_.swf_url;
   p.page_url = options_.page_url;
-  p.fourcc_list = options_.fourcc_list;
+  static_cast<ConnectCaps&>(p) = options_.caps;
   p.args = options_.connect_args;
   p.player = options_.player;
   session_->connect(p);
@@ -692,6 +697,13 @@ void Client::Connection::on_status(std::uint32_t, const amf::Value& info) {
   if (handler_) handler_->on_status(s);
 }
 
+void Client::Connection::on_reconnect_request(const std::string& tc_url, const amf::Value& info) {
+  if (done_) return;
+  Status s = to_status(info);
+  spdlog::info("rtmp client {}: server asks to reconnect to {}", where_, tc_url);
+  if (handler_) handler_->on_reconnect_request(tc_url, s);
+}
+
 void Client::Connection::on_command_error(const std::string& command, const amf::Value& info) {
   // releaseStream/FCPublish are optional: servers that do not know them may answer _error.
   if (command != "connect" && command != "createStream") return;
@@ -836,6 +848,11 @@ asio::awaitable<void> Client::async_close() {
 
 void Client::close() noexcept {
   if (conn_) conn_->fail(Error(errc::closed, "closed by client"));
+}
+
+const ConnectCaps& Client::server_caps() const noexcept {
+  static const ConnectCaps none;
+  return conn_ ? conn_->server_caps() : none;
 }
 
 Client::State Client::state() const noexcept {

@@ -945,7 +945,7 @@ TEST(ClientScripted, PingAckChunkSizeConnectFieldsAndGoodbye) {
   asio::io_context ioc;
   auto opts = quick_options();
   opts.chunk_size = 1000;
-  opts.fourcc_list = {"hvc1", "av01"};
+  opts.caps.fourcc_list = {"hvc1", "av01"};
   Client c(ioc.get_executor(), opts);
   auto r = run(ioc, [&]() -> asio::awaitable<Result<void>> {
     if (auto r = co_await c.async_connect(url_for(s.port(), "live/key?t=1")); !r) co_return r;
@@ -995,6 +995,51 @@ TEST(ClientScripted, PingAckChunkSizeConnectFieldsAndGoodbye) {
   ASSERT_EQ(publish.args.size(), 2u);
   EXPECT_EQ(publish.args[0].as_string(), "key?t=1");
   EXPECT_EQ(publish.args[1].as_string(), "live");
+}
+
+class ReconnectRecorder final : public ClientHandler {
+ public:
+  std::string tc_url, code;
+  void on_reconnect_request(const std::string& url, const Status& s) override {
+    tc_url = url;
+    code = s.code;
+  }
+};
+
+TEST(ClientScripted, ServerCapsAndReconnectRequest) {
+  ScriptedServer s([](Peer& p) {
+    if (!p.handshake()) return;
+    auto c = p.read_command("connect");
+    if (!c) return;
+    auto props = amf::Value::object({{"fmsVer", amf::Value("FMS/3,0,1,123")},
+                                     {"capsEx", amf::Value(1.0)},
+                                     {"fourCcList", amf::Value::strict_array({"hvc1"})}});
+    p.reply(*c, "_result", props, {status_object("status", "NetConnection.Connect.Success", "ok")});
+    auto cs = p.read_command("createStream");
+    if (!cs) return;
+    p.reply(*cs, "_result", amf::Value::null(), {amf::Value(1.0)});
+    auto info = status_object("status", "NetConnection.Connect.ReconnectRequest", "move");
+    info.set("tcUrl", amf::Value("/other"));
+    p.send(make_command(0, "onStatus", 0, amf::Value::null(), {info}));
+    p.hold();
+  });
+  asio::io_context ioc;
+  Client c(ioc.get_executor(), quick_options());
+  ReconnectRecorder rec;
+  c.set_handler(&rec);
+  auto r = run(ioc, [&]() -> asio::awaitable<Result<void>> {
+    if (auto r = co_await c.async_connect(url_for(s.port())); !r) co_return r;
+    for (int i = 0; i < 200 && rec.code.empty(); ++i) {
+      asio::steady_timer t(ioc, 5ms);
+      co_await t.async_wait(use_tuple);
+    }
+    co_return Result<void>{};
+  });
+  ASSERT_TRUE(r) << r.error().message();
+  EXPECT_TRUE(c.server_caps().has_caps_ex(caps_ex::reconnect));
+  EXPECT_TRUE(c.server_caps().can_receive_video("hvc1"));
+  EXPECT_EQ(rec.code, "NetConnection.Connect.ReconnectRequest");
+  EXPECT_EQ(rec.tc_url, "rtmp://127.0.0.1:" + std::to_string(s.port()) + "/other");
 }
 
 TEST(ClientScripted, PlayIdleTimeoutEndsTheConnection) {

@@ -16,3 +16,5 @@ endfunction()
 
 # ffmpeg publishes and plays over rtmps:// (self-signed certificate made by the test).
 ops_test(ops_tls ops_tls.py)
+# /api/streams and /metrics (urllib) while a 2 Mb/s stream is live with one player.
+ops_test(ops_http ops_http.py)

@@ -4,6 +4,7 @@
 // Threads: one io_context run by --threads threads (default: one per core). Every connection
 // lives on its own strand; a published message is encoded once on the publisher's strand and
 // handed by reference to each player's strand (apps/relay/stream.hpp).
+#include "relay/http_server.hpp"
 #include "relay/relay.hpp"
 #include "relay/stats_json.hpp"
 #include "rtmp/server.hpp"
@@ -130,6 +131,8 @@ int main(int argc, char** argv) {
   double handshake_timeout = 10, idle_timeout = 60, stats_interval = 0;
   int tls_port = -1;
   std::string tls_cert, tls_key;
+  int http_port = -1;
+  std::string http_bind;
 
   app.add_option("--port", port, "TCP port (0 = any free port)")->capture_default_str();
   app.add_option("--bind", binds, "Address to listen on, repeatable (default: 0.0.0.0 and [::])");
@@ -180,6 +183,13 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--tls-cert", tls_cert, "RTMPS certificate chain, PEM (leaf first)");
   app.add_option("--tls-key", tls_key, "RTMPS private key, PEM");
+  app.add_option("--http-port", http_port,
+                 "Serve /api/streams (JSON) and /metrics (Prometheus) on this HTTP port "
+                 "(0 = any free port; -1 = off)")
+      ->check(CLI::Range(-1, 65535))
+      ->capture_default_str();
+  app.add_option("--http-bind", http_bind,
+                 "Address for --http-port (default: the first --bind, else all)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
       ->capture_default_str();
@@ -238,6 +248,18 @@ int main(int argc, char** argv) {
     if ((*server)->tls_port() != 0)
       std::cerr << "rtmp-server: rtmps on port " << (*server)->tls_port() << std::endl;
     servers.push_back(std::move(*server));
+  }
+  std::unique_ptr<rtmp::relay::HttpServer> http;
+  if (http_port >= 0) {
+    auto h = rtmp::relay::HttpServer::start(ioc, http_bind.empty() ? binds.front() : http_bind,
+                                            static_cast<std::uint16_t>(http_port),
+                                            rtmp::relay::stats_routes(relay));
+    if (!h) {
+      std::cerr << "rtmp-server: " << h.error().message() << "\n";
+      return 1;
+    }
+    http = std::move(*h);
+    std::cerr << "rtmp-server: http on port " << http->port() << std::endl;
   }
   spdlog::info(
       "rtmp-server: gop_cache={} wait_for_publisher={} player_queue_bytes={} "
@@ -316,6 +338,7 @@ int main(int argc, char** argv) {
   auto deadline = rtmp::Clock::now() + 3s;
   while (sessions() > 0 && rtmp::Clock::now() < deadline) std::this_thread::sleep_for(20ms);
   for (auto& s : servers) s->stop();  // closes listeners and whatever is left
+  if (http) http->stop();
   deadline = rtmp::Clock::now() + 2s;
   while (sessions() > 0 && rtmp::Clock::now() < deadline) std::this_thread::sleep_for(20ms);
   asio::post(ioc, [&] {

@@ -67,7 +67,8 @@ Message make_message(std::uint8_t kind, std::uint8_t size, std::uint32_t ts, Scr
     case 5:
       return t::mp3_frame(ts, n);
     case 6:
-      return make_data(1, {amf::Value("onTextData"), amf::Value::object({{"text", amf::Value("x")}})}, ts);
+      return make_data(
+          1, {amf::Value("onTextData"), amf::Value::object({{"text", amf::Value("x")}})}, ts);
     default: {  // garbage audio or video bytes taken from the script
       Bytes body;
       for (std::size_t i = 0; i < size % 24; ++i) body.push_back(sc.next());
@@ -96,7 +97,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   Stream stream("live", "key", config);
   std::vector<std::shared_ptr<FakeSession>> publishers, players;
-  for (std::uint64_t i = 0; i < 3; ++i) publishers.push_back(std::make_shared<FakeSession>(100 + i));
+  for (std::uint64_t i = 0; i < 3; ++i)
+    publishers.push_back(std::make_shared<FakeSession>(100 + i));
   TimePoint now{};
   std::uint32_t ts = 0;
   std::uint64_t next_id = 1;

@@ -7,7 +7,8 @@ if(NOT TARGET rtmp-mux)
 endif()
 
 set(ENHANCED_FIXTURES hevc_opus av1_flac vp9_ac3 svtav1_eac3 hevc_legacy_aac avc_mp3_fourcc
-    multitrack_3v2a multitrack_packed multitrack_abr_hevc multitrack_avc_default hevc_opus_nano)
+    multitrack_3v2a multitrack_packed multitrack_abr_hevc multitrack_avc_default hevc_opus_nano
+    av1_mpeg2ts_flac)
 
 # MP4 sources (FFmpeg) -> Enhanced FLV (rtmp-mux) -> rtmpcxx demux == ffprobe of the sources.
 add_test(NAME interop.enhanced.fixtures

@@ -51,6 +51,10 @@ def property_problems(name, events, flv):
             return "avc1/.mp3 not sent with FourCC headers"
         if not any(e["coded_frames_x"] for e in video) or all(e["coded_frames_x"] for e in video):
             return "expected both CodedFrames and CodedFramesX packets"
+    if name == "av1_mpeg2ts_flac":
+        v = [c for c in codecs if c["type"] == "video"]
+        if len(v) != 1 or not v[0]["mpeg2ts"] or v[0]["config_size"] != 6:
+            return "expected one MPEG2TSSequenceStart with a 6-byte descriptor: %s" % v
     if name == "hevc_opus_nano":
         frames = [e for e in events if e["event"] in ("video", "audio")]
         if any(e.get("nano") is None for e in frames) or all(e["nano"] == 0 for e in frames):

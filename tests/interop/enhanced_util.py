@@ -95,6 +95,8 @@ FIXTURES = {
     # Default tracks a legacy player can decode (AVC + AAC), others it cannot (HEVC, Opus).
     "multitrack_avc_default": (["mt_avc", "mt_hevc", "mt_aac", "mt_opus"], [],
                                "avc1 + hvc1 video, mp4a + Opus audio: legacy-decodable track 0"),
+    "av1_mpeg2ts_flac": (["av1_flac"], ["--av1-mpeg2ts"],
+                         "av01 announced by MPEG2TSSequenceStart (AV1 video descriptor), fLaC"),
     "hevc_opus_nano": (["hevc_opus"], ["--nano-offsets"],
                        "ms floored + ModEx TimestampOffsetNano on every frame"),
 }

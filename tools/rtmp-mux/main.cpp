@@ -58,6 +58,7 @@ struct Options {
   bool sequence_end = true;     // SequenceEnd for every video track at the end
   bool metadata = true;         // onMetaData script tag
   bool nano_offsets = false;    // ms floored + ModEx TimestampOffsetNano with the remainder
+  bool av1_mpeg2ts = false;     // AV1: MPEG2TSSequenceStart (AV1 video descriptor) instead
 };
 
 [[noreturn]] void die(const std::string& what) {
@@ -362,11 +363,24 @@ class MuxJob {
       }
       if (t.has_sequence_start) {
         Codec c;
+        if (t.codec == CodecId::av1 && o_.av1_mpeg2ts) {
+          // Enhanced RTMP v1 MPEG2TSSequenceStart: the AV1 video descriptor of "Carriage of
+          // AV1 in MPEG-2 TS" §2.2: tag 0x80, length 4, then av1C's first four bytes with
+          // hdr_wcg_idc (top 2 bits of the last) 0 = SDR and the reserved bit 0. The
+          // sequence header OBU then comes in-band with the keyframes.
+          if (t.config.size() < 4) die("av1C shorter than 4 bytes");
+          Bytes d{0x80,        0x04,        t.config[0],
+                  t.config[1], t.config[2], static_cast<std::uint8_t>(t.config[3] & 0x1F)};
+          c.owner = make_shared_bytes(std::move(d));
+          c.config = *c.owner;
+          c.mpeg2ts = true;
+        } else {
+          c.owner = t.config_owner;
+          c.config = t.config;
+        }
         c.type = t.video ? TrackType::video : TrackType::audio;
         c.id = t.codec;
         c.track_id = t.id;
-        c.owner = t.config_owner;
-        c.config = t.config;
         c.enhanced = t.enhanced;
         c.multitrack = t.multitrack;
         events.emplace_back(std::move(c));
@@ -699,6 +713,8 @@ int main(int argc, char** argv) {
                "A MultichannelConfig packet after each Enhanced audio track's sequence start");
   app.add_flag("!--no-sequence-end", o.sequence_end, "No SequenceEnd for video tracks at the end");
   app.add_flag("!--no-metadata", o.metadata, "No onMetaData script tag");
+  app.add_flag("--av1-mpeg2ts", o.av1_mpeg2ts,
+               "AV1 tracks start with MPEG2TSSequenceStart (AV1 video descriptor), not av1C");
   app.add_flag("--nano-offsets", o.nano_offsets,
                "Floor timestamps to ms and send the rest as ModEx TimestampOffsetNano "
                "(Enhanced tracks)");

@@ -9,6 +9,7 @@
 #include "relay/stats_json.hpp"
 #include "rtmp/server.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
@@ -115,6 +116,7 @@ int main(int argc, char** argv) {
       "of players play the same URL."};
   app.config_formatter(std::make_shared<JsonOrTomlConfig>());
   app.set_config("--config", "", "Config file: JSON object or TOML, keys = long option names");
+  app.allow_config_extras(CLI::config_extras_mode::error);  // a misspelt key is an error
 
   std::uint16_t port = 1935;
   std::vector<std::string> binds;
@@ -266,7 +268,7 @@ int main(int argc, char** argv) {
       "player_queue_ms={} slow_player_timeout={}s record={} publish_key_file={} "
       "max_connections={}",
       config.gop.enabled ? "on" : "off",
-      config.wait_for_publisher ? std::to_string(wait_for_publisher) + "s" : "forever", queue_bytes,
+      config.wait_for_publisher ? fmt::format("{:g}s", wait_for_publisher) : "forever", queue_bytes,
       queue_ms, slow_timeout, record_dir.empty() ? "-" : record_dir,
       key_file.empty() ? "-" : key_file, max_connections);
 

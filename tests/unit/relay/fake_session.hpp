@@ -57,6 +57,9 @@ class FakeSession final : public Session {
   }
   std::uint32_t chunk_size() const noexcept override { return chunk; }
   std::uint32_t play_stream_id() const noexcept override { return 1; }
+  void resolve(Decision d) override {
+    log.push_back(d.accepted ? "resolve accept" : "resolve reject");
+  }
   void close() override {
     log.push_back("close");
     closed = true;

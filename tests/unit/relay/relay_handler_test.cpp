@@ -1,0 +1,186 @@
+// RelayHandler end to end: rtmp::Server (raw mode) on 127.0.0.1 with the relay's handler
+// factory, rtmp::BlockingClient publishers and players.
+#include "relay/relay_handler.hpp"
+
+#include "rtmp/client.hpp"
+#include "rtmp/server.hpp"
+#include "unit/relay/media_builder.hpp"
+
+#include <gtest/gtest.h>
+#include <spdlog/spdlog.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+namespace rtmp::relay {
+namespace {
+
+using namespace test;
+using namespace std::chrono_literals;
+
+// What a player received, as "type timestamp size" and status codes, thread-safe.
+class Recorder final : public ClientHandler {
+ public:
+  void on_message(const Message& m) override {
+    add(std::to_string(m.type) + " " + std::to_string(m.timestamp) + " " +
+        std::to_string(m.size()));
+    if (m.type == msg::data_amf0) {
+      auto v = parse_data(m);
+      std::lock_guard l(mutex_);
+      if (v && !v->empty() && (*v)[0].is_string()) data_names_.emplace_back((*v)[0].as_string());
+    }
+  }
+  void on_status(const Status& s) override { add(s.code); }
+  void on_stream_eof() override { add("StreamEOF"); }
+  void add(std::string e) {
+    std::lock_guard l(mutex_);
+    events_.push_back(std::move(e));
+    cv_.notify_all();
+  }
+  // Waits until `e` has been received; returns all events so far.
+  std::vector<std::string> wait_for(const std::string& e, std::chrono::milliseconds t = 5s) {
+    std::unique_lock l(mutex_);
+    cv_.wait_for(l, t,
+                 [&] { return std::find(events_.begin(), events_.end(), e) != events_.end(); });
+    return events_;
+  }
+  std::vector<std::string> data_names() {
+    std::lock_guard l(mutex_);
+    return data_names_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::vector<std::string> events_, data_names_;
+};
+
+std::string event(const Message& m) {
+  return std::to_string(m.type) + " " + std::to_string(m.timestamp) + " " +
+         std::to_string(m.size());
+}
+
+class RelayHandlerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    spdlog::set_level(spdlog::level::off);
+    relay_ = std::make_unique<Relay>(config_);
+    ServerOptions o;
+    o.port = 0;
+    o.bind = "127.0.0.1";
+    o.demux = false;
+    o.threads = 2;
+    o.handler = relay_->handler_factory();
+    auto s = Server::start(std::move(o));
+    ASSERT_TRUE(s.has_value()) << s.error().message();
+    server_ = std::move(*s);
+  }
+  void TearDown() override {
+    relay_->shutdown("test over");
+    server_->stop();
+  }
+  std::string url(const std::string& key = "key") {
+    return "rtmp://127.0.0.1:" + std::to_string(server_->port()) + "/live/" + key;
+  }
+  std::unique_ptr<BlockingClient> player(Recorder& rec, const std::string& key = "key") {
+    ClientOptions o;
+    o.demux = false;
+    o.player = true;
+    auto c = std::make_unique<BlockingClient>(o);
+    c->set_handler(&rec);
+    EXPECT_TRUE(c->connect(url(key)).has_value());
+    EXPECT_TRUE(c->play().has_value());
+    return c;
+  }
+  std::unique_ptr<BlockingClient> publisher(const std::string& key = "key") {
+    auto c = std::make_unique<BlockingClient>();
+    EXPECT_TRUE(c->connect(url(key)).has_value());
+    auto r = c->publish();
+    EXPECT_TRUE(r.has_value()) << (r ? "" : r.error().message());
+    return c;
+  }
+  // Waits until the relay lists `n` players of live/key.
+  void wait_players(std::size_t n) {
+    for (int i = 0; i < 250; ++i) {
+      for (const auto& s : relay_->stats(Clock::now(), false))
+        if (s.key == "key" && s.players == n) return;
+      std::this_thread::sleep_for(20ms);
+    }
+    FAIL() << "the relay never had " << n << " players";
+  }
+
+  RelayConfig config_;
+  std::unique_ptr<Relay> relay_;
+  std::unique_ptr<Server> server_;
+};
+
+TEST_F(RelayHandlerTest, PlayersReceiveThePublishedMessagesAndMetadataAsOnMetaData) {
+  Recorder a, b;
+  auto pa = player(a), pb = player(b);
+  wait_players(2);
+  auto pub = publisher();
+  ASSERT_TRUE(pub->send_metadata(metadata()).has_value());
+  std::vector<Message> sent = {avc_config(), aac_config(), avc_frame(0, true, 9000), aac_frame(10),
+                               avc_frame(40, false, 300)};
+  for (const auto& m : sent) ASSERT_TRUE(pub->send_message(m).has_value());
+  ASSERT_TRUE(pub->drain().has_value());
+  for (Recorder* r : {&a, &b}) {
+    auto ev = r->wait_for(event(sent.back()));
+    std::vector<std::string> media;
+    for (const auto& e : ev)
+      if (e.rfind("8 ", 0) == 0 || e.rfind("9 ", 0) == 0) media.push_back(e);
+    std::vector<std::string> want;
+    for (const auto& m : sent) want.push_back(event(m));
+    EXPECT_EQ(media, want);
+    EXPECT_EQ(r->data_names(), (std::vector<std::string>{"|RtmpSampleAccess", "onMetaData"}));
+    EXPECT_NE(std::find(ev.begin(), ev.end(), "NetStream.Play.PublishNotify"), ev.end());
+  }
+  pub->close();
+  a.wait_for("NetStream.Play.UnpublishNotify");
+  relay_->tick(Clock::now() + 1s);  // StreamEOF goes out on the tick after the unpublish
+  auto ev = a.wait_for("StreamEOF");
+  EXPECT_NE(std::find(ev.begin(), ev.end(), "NetStream.Play.UnpublishNotify"), ev.end());
+  EXPECT_NE(std::find(ev.begin(), ev.end(), "StreamEOF"), ev.end());
+}
+
+TEST_F(RelayHandlerTest, SecondPublisherIsRejectedWithBadName) {
+  auto first = publisher();
+  BlockingClient second;
+  ASSERT_TRUE(second.connect(url()).has_value());
+  auto r = second.publish();
+  ASSERT_FALSE(r.has_value());
+  EXPECT_NE(r.error().detail.find("NetStream.Publish.BadName"), std::string::npos)
+      << r.error().detail;
+  // The first still reaches a player.
+  Recorder rec;
+  auto p = player(rec);
+  wait_players(1);
+  auto key = avc_frame(0, true, 500);
+  ASSERT_TRUE(first->send_message(avc_config()).has_value());
+  ASSERT_TRUE(first->send_message(key).has_value());
+  auto ev = rec.wait_for(event(key));
+  EXPECT_NE(std::find(ev.begin(), ev.end(), event(key)), ev.end());
+}
+
+TEST_F(RelayHandlerTest, LateJoinerGetsTheGopAndConnectionsAreCounted) {
+  auto pub = publisher();
+  std::vector<Message> sent = {avc_config(), aac_config(), avc_frame(0, true, 2000), aac_frame(10),
+                               avc_frame(40, false, 300)};
+  for (const auto& m : sent) ASSERT_TRUE(pub->send_message(m).has_value());
+  ASSERT_TRUE(pub->drain().has_value());
+  std::this_thread::sleep_for(100ms);  // the relay has them
+  Recorder late;
+  auto p = player(late);
+  auto ev = late.wait_for(event(sent.back()));
+  std::vector<std::string> media;
+  for (const auto& e : ev)
+    if (e.rfind("8 ", 0) == 0 || e.rfind("9 ", 0) == 0) media.push_back(e);
+  std::vector<std::string> want;
+  for (const auto& m : sent) want.push_back(event(m));
+  EXPECT_EQ(media, want);
+  EXPECT_EQ(relay_->connections(), 2u);
+}
+
+}  // namespace
+}  // namespace rtmp::relay

@@ -18,3 +18,8 @@ endfunction()
 ops_test(ops_tls ops_tls.py)
 # /api/streams and /metrics (urllib) while a 2 Mb/s stream is live with one player.
 ops_test(ops_http ops_http.py)
+# --push to nginx-rtmp, read back from nginx with ffmpeg frame-exact; and with nginx down at
+# first (reconnect with back-off).
+foreach(case push reconnect)
+  ops_test(ops_push.${case} ops_push.py --case ${case})
+endforeach()

@@ -5,6 +5,7 @@
 // lives on its own strand; a published message is encoded once on the publisher's strand and
 // handed by reference to each player's strand (apps/relay/stream.hpp).
 #include "relay/http_server.hpp"
+#include "relay/push.hpp"
 #include "relay/relay.hpp"
 #include "relay/stats_json.hpp"
 #include "rtmp/server.hpp"
@@ -135,6 +136,8 @@ int main(int argc, char** argv) {
   std::string tls_cert, tls_key;
   int http_port = -1;
   std::string http_bind;
+  std::vector<std::string> push_urls;
+  std::string push_pattern;
 
   app.add_option("--port", port, "TCP port (0 = any free port)")->capture_default_str();
   app.add_option("--bind", binds, "Address to listen on, repeatable (default: 0.0.0.0 and [::])");
@@ -192,6 +195,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--http-bind", http_bind,
                  "Address for --http-port (default: the first --bind, else all)");
+  app.add_option("--push", push_urls,
+                 "Re-publish every live stream to rtmp[s]://HOST[:PORT]/APP/KEY (repeatable; "
+                 "reconnects with back-off)");
+  app.add_option("--push-pattern", push_pattern,
+                 "Only push streams whose 'app/key' matches this regex (default: all)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
       ->capture_default_str();
@@ -272,6 +280,14 @@ int main(int argc, char** argv) {
       queue_ms, slow_timeout, record_dir.empty() ? "-" : record_dir,
       key_file.empty() ? "-" : key_file, max_connections);
 
+  std::vector<rtmp::relay::PushTarget> push_targets;
+  for (const auto& u : push_urls) push_targets.push_back({u, push_pattern});
+  rtmp::relay::Pusher pusher(ioc, relay, std::move(push_targets));
+  if (auto r = pusher.init(); !r) {
+    std::cerr << "rtmp-server: " << r.error().message() << "\n";
+    return 1;
+  }
+
   // Housekeeping: relay timers, stats.
   asio::steady_timer ticker(ioc);
   auto last_stats_file = rtmp::Clock::now();
@@ -282,6 +298,7 @@ int main(int argc, char** argv) {
       if (ec) return;
       auto now = rtmp::Clock::now();
       relay.tick(now);
+      pusher.tick(now);
       if (!stats_file.empty() && now - last_stats_file >= 1s) {
         last_stats_file = now;
         auto text = rtmp::relay::to_json(relay.stats(now)).dump(2);
@@ -331,6 +348,7 @@ int main(int argc, char** argv) {
   int sig = stopped.get();
   spdlog::info("rtmp-server: {}: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
   // Players get StreamEOF + UnpublishNotify and close once it is written; recordings close.
+  pusher.stop();
   relay.shutdown("server stopping");
   auto sessions = [&] {
     std::size_t total = 0;

@@ -23,3 +23,5 @@ ops_test(ops_http ops_http.py)
 foreach(case push reconnect)
   ops_test(ops_push.${case} ops_push.py --case ${case})
 endforeach()
+# --pull: an edge fetching live/k from nginx-rtmp on first play, frame-exact to an ffmpeg player.
+ops_test(ops_pull ops_pull.py)

@@ -5,6 +5,7 @@
 // lives on its own strand; a published message is encoded once on the publisher's strand and
 // handed by reference to each player's strand (apps/relay/stream.hpp).
 #include "relay/http_server.hpp"
+#include "relay/pull.hpp"
 #include "relay/push.hpp"
 #include "relay/relay.hpp"
 #include "relay/stats_json.hpp"
@@ -138,6 +139,7 @@ int main(int argc, char** argv) {
   std::string http_bind;
   std::vector<std::string> push_urls;
   std::string push_pattern;
+  std::vector<std::string> pull_urls;
 
   app.add_option("--port", port, "TCP port (0 = any free port)")->capture_default_str();
   app.add_option("--bind", binds, "Address to listen on, repeatable (default: 0.0.0.0 and [::])");
@@ -200,6 +202,9 @@ int main(int argc, char** argv) {
                  "reconnects with back-off)");
   app.add_option("--push-pattern", push_pattern,
                  "Only push streams whose 'app/key' matches this regex (default: all)");
+  app.add_option("--pull", pull_urls,
+                 "Edge: a player of a key not live here gets it played from "
+                 "rtmp[s]://ORIGIN[:PORT]/APP/KEY (first URL that applies)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
       ->capture_default_str();
@@ -288,6 +293,14 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  std::vector<rtmp::relay::PullSource> pull_sources;
+  for (const auto& u : pull_urls) pull_sources.push_back({u, {}});
+  rtmp::relay::Puller puller(ioc, relay, std::move(pull_sources));
+  if (auto r = puller.init(); !r) {
+    std::cerr << "rtmp-server: " << r.error().message() << "\n";
+    return 1;
+  }
+
   // Housekeeping: relay timers, stats.
   asio::steady_timer ticker(ioc);
   auto last_stats_file = rtmp::Clock::now();
@@ -299,6 +312,7 @@ int main(int argc, char** argv) {
       auto now = rtmp::Clock::now();
       relay.tick(now);
       pusher.tick(now);
+      puller.tick(now);
       if (!stats_file.empty() && now - last_stats_file >= 1s) {
         last_stats_file = now;
         auto text = rtmp::relay::to_json(relay.stats(now)).dump(2);
@@ -349,6 +363,7 @@ int main(int argc, char** argv) {
   spdlog::info("rtmp-server: {}: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
   // Players get StreamEOF + UnpublishNotify and close once it is written; recordings close.
   pusher.stop();
+  puller.stop();
   relay.shutdown("server stopping");
   auto sessions = [&] {
     std::size_t total = 0;

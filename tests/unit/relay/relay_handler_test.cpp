@@ -144,6 +144,34 @@ TEST_F(RelayHandlerTest, PlayersReceiveThePublishedMessagesAndMetadataAsOnMetaDa
   EXPECT_NE(std::find(ev.begin(), ev.end(), "StreamEOF"), ev.end());
 }
 
+TEST_F(RelayHandlerTest, PlayerStaysForARepublishAndGetsTheNewSequenceHeaders) {
+  Recorder rec;
+  auto p = player(rec);
+  wait_players(1);
+  auto first = publisher();
+  ASSERT_TRUE(first->send_message(avc_config()).has_value());
+  ASSERT_TRUE(first->send_message(avc_frame(0, true, 100)).has_value());
+  rec.wait_for(event(avc_frame(0, true, 100)));
+  first->close();
+  rec.wait_for("NetStream.Play.UnpublishNotify");
+  relay_->tick(Clock::now() + 1s);
+  rec.wait_for("StreamEOF");
+  auto second = publisher();
+  Message config = avc_config(5000);
+  Message key = avc_frame(5000, true, 200);
+  ASSERT_TRUE(second->send_message(config).has_value());
+  ASSERT_TRUE(second->send_message(key).has_value());
+  auto ev = rec.wait_for(event(key));
+  // After the end of the first: PublishNotify, then the new publisher's sequence header.
+  auto eof = std::find(ev.begin(), ev.end(), "StreamEOF");
+  auto notify = std::find(eof, ev.end(), "NetStream.Play.PublishNotify");
+  auto cfg = std::find(notify, ev.end(), event(config));
+  EXPECT_NE(notify, ev.end());
+  EXPECT_NE(cfg, ev.end());
+  EXPECT_NE(std::find(cfg, ev.end(), event(key)), ev.end());
+  EXPECT_EQ(p->state(), Client::State::playing);
+}
+
 TEST_F(RelayHandlerTest, SecondPublisherIsRejectedWithBadName) {
   auto first = publisher();
   BlockingClient second;

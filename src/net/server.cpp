@@ -107,6 +107,27 @@ class Connection final : public ServerSessionHandler,
       }
     });
   }
+  // Fan-out hand-off: encoded messages from other threads collect in an inbox and one
+  // strand job moves them all to the session, instead of one posted job per message.
+  void push_encoded(SharedBytes chunks, const Message& header) {
+    {
+      std::lock_guard lock(inbox_mutex_);
+      inbox_.emplace_back(std::move(chunks), header);
+      if (inbox_scheduled_) return;
+      inbox_scheduled_ = true;
+    }
+    post([](Connection& k) { k.drain_inbox(); });
+  }
+  void drain_inbox() {
+    batch_.clear();
+    {
+      std::lock_guard lock(inbox_mutex_);
+      std::swap(batch_, inbox_);
+      inbox_scheduled_ = false;
+    }
+    for (auto& [chunks, header] : batch_) session_.send_encoded(chunks, header);
+    batch_.clear();
+  }
   std::uint32_t play_stream() const {
     const auto& p = session_.playing();
     return p.empty() ? 0 : p.begin()->first;
@@ -169,6 +190,10 @@ class Connection final : public ServerSessionHandler,
   std::vector<MediaEvent> events_;
   asio::steady_timer write_signal_;
   asio::steady_timer watchdog_timer_;
+  std::mutex inbox_mutex_;
+  std::vector<std::pair<SharedBytes, Message>> inbox_;  // guarded by inbox_mutex_
+  bool inbox_scheduled_ = false;                        // guarded by inbox_mutex_
+  std::vector<std::pair<SharedBytes, Message>> batch_;  // strand only
   bool done_ = false;
   bool draining_ = false;
   TimePoint drain_deadline_{};
@@ -292,7 +317,9 @@ asio::awaitable<bool> Connection::tls_handshake() {
 asio::awaitable<void> Connection::reader() {
   auto self = shared_from_this();
   if (tls_ && !co_await tls_handshake()) co_return;
-  std::vector<std::uint8_t> buf(64 * 1024);
+  // Players send almost nothing: start small and grow only for peers that fill the buffer
+  // (publishers), so idle and playing connections cost little memory.
+  std::vector<std::uint8_t> buf(4 * 1024);
   while (!done_) {
     auto [ec, n] = tls_ ? co_await tls_->async_read_some(asio::buffer(buf), use_tuple)
                         : co_await socket_.async_read_some(asio::buffer(buf), use_tuple);
@@ -307,6 +334,7 @@ asio::awaitable<void> Connection::reader() {
       break;
     }
     auto r = session_.feed(ByteView(buf.data(), n), Clock::now());
+    if (n == buf.size() && buf.size() < 64 * 1024) buf.resize(buf.size() * 4);
     if (!r) {
       finish(r.error());
       break;
@@ -482,10 +510,7 @@ void SessionHandle::send_status(std::string_view level, std::string_view code,
     });
 }
 void SessionHandle::send_encoded(SharedBytes chunks, const Message& header) {
-  if (auto c = conn_.lock())
-    c->post([chunks = std::move(chunks), header](Connection& k) {
-      k.session().send_encoded(chunks, header);
-    });
+  if (auto c = conn_.lock()) c->push_encoded(std::move(chunks), header);
 }
 std::uint32_t SessionHandle::chunk_size() const noexcept {
   auto c = conn_.lock();

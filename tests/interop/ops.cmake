@@ -25,3 +25,6 @@ foreach(case push reconnect)
 endforeach()
 # --pull: an edge fetching live/k from nginx-rtmp on first play, frame-exact to an ffmpeg player.
 ops_test(ops_pull ops_pull.py)
+# --on-publish/--on-play HTTP callbacks against a Python http.server: reject (ffmpeg exit +
+# message) and allow (frame-exact). Skips until rtmp-server has --on-publish.
+ops_test(ops_auth ops_auth.py)

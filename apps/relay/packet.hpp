@@ -37,6 +37,16 @@ class Packet {
   // How many encodings were made (for tests and stats).
   std::size_t encodings() const noexcept { return encodings_; }
 
+  // This message as players that cannot take all of it get it (see Stream::form): filtered
+  // once per kind of player by the stream, kept here so the GOP cache serves it to joiners
+  // too. `same`: the message itself; else `packet` (null: nothing of it for that kind).
+  struct Form {
+    bool done = false;
+    bool same = false;
+    std::shared_ptr<Packet> packet;
+  };
+  Form& form(std::size_t kind) { return forms_[kind]; }
+
  private:
   struct Wire {
     std::uint32_t chunk_size = 0;
@@ -47,7 +57,8 @@ class Packet {
   FrameInfo info_;
   std::array<Wire, 2> wires_{};
   std::size_t encodings_ = 0;
-  SharedBytes spill_;  // a third kind of player: encoded for the call, not kept
+  SharedBytes spill_;            // a third kind of player: encoded for the call, not kept
+  std::array<Form, 2> forms_{};  // legacy, enhanced one-track
 };
 
 using PacketPtr = std::shared_ptr<Packet>;

@@ -75,7 +75,7 @@ Relay::Joined Relay::publish(const std::shared_ptr<Session>& session, std::strin
 }
 
 Relay::Joined Relay::play(const std::shared_ptr<Session>& session, std::string_view app,
-                          const PlayInfo& info, TimePoint now) {
+                          const PlayInfo& info, TimePoint now, const ConnectCaps* caps) {
   const std::string_view a = strip_query(app), key = strip_query(info.name);
   if (key.empty())
     return {Decision::reject("empty stream name", "NetStream.Play.StreamNotFound"), {}};
@@ -83,7 +83,7 @@ Relay::Joined Relay::play(const std::shared_ptr<Session>& session, std::string_v
   if (stopping_) return {Decision::reject("server stopping", "NetStream.Play.StreamNotFound"), {}};
   auto stream = find_or_create(stream_path(a, key), a, key);
   // Under the registry lock, so the stream cannot be forgotten between lookup and join.
-  Decision d = stream->play(session, info.stream_id, now);
+  Decision d = stream->play(session, info.stream_id, now, caps);
   if (!d.accepted) {
     if (stream->unused()) streams_.erase(stream_path(a, key));
     return {d, {}};

@@ -50,8 +50,9 @@ class Relay {
   Joined publish(const std::shared_ptr<Session>& session, std::string_view app,
                  const PublishInfo& info, TimePoint now,
                  std::chrono::system_clock::time_point wall_now);
+  // `caps`: the player's connect caps (see Stream::play; null: a relay-internal player).
   Joined play(const std::shared_ptr<Session>& session, std::string_view app, const PlayInfo& info,
-              TimePoint now);
+              TimePoint now, const ConnectCaps* caps = nullptr);
   // The publisher / a player of `stream` is gone; forgets the stream once unused.
   void unpublish(const std::shared_ptr<Stream>& stream, std::uint64_t session_id, TimePoint now,
                  std::string_view reason);

@@ -17,6 +17,7 @@ RelayHandler::~RelayHandler() {
 Decision RelayHandler::on_connect(const ConnectInfo& info) {
   app_ = std::string(Relay::strip_query(info.app));
   if (app_.empty()) return Decision::reject("application name missing");
+  caps_ = static_cast<const ConnectCaps&>(info);
   return Decision::accept();
 }
 
@@ -33,7 +34,7 @@ Decision RelayHandler::on_publish(const PublishInfo& info) {
 
 Decision RelayHandler::on_play(const PlayInfo& info) {
   if (playing_) return Decision::reject("this connection already plays", "NetStream.Play.Failed");
-  auto r = relay_.play(session(), app_, info, Clock::now());
+  auto r = relay_.play(session(), app_, info, Clock::now(), &caps_);
   if (r.decision.accepted) {
     playing_ = std::move(r.stream);
     play_stream_id_ = info.stream_id;

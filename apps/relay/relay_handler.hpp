@@ -28,6 +28,7 @@ class RelayHandler final : public Handler {
  private:
   Relay& relay_;
   std::string app_;
+  ConnectCaps caps_;  // the Enhanced RTMP caps of its connect: what it may be sent as a player
   std::shared_ptr<Stream> publishing_;
   std::uint32_t publish_stream_id_ = 0;
   std::shared_ptr<Stream> playing_;

@@ -38,7 +38,68 @@ std::uint32_t number_prop(const amf::Value& obj, std::string_view key) {
   return d > 0 && d < 1e6 ? static_cast<std::uint32_t>(d) : 0;
 }
 
+// Names as users know them, for NetStream.Play.Failed descriptions.
+std::string codec_label(CodecId id, std::uint32_t fourcc) {
+  const char* name = codec_name(id);
+  switch (id) {
+    case CodecId::h264:
+      name = "H.264";
+      break;
+    case CodecId::h265:
+      name = "HEVC";
+      break;
+    case CodecId::av1:
+      name = "AV1";
+      break;
+    case CodecId::vp9:
+      name = "VP9";
+      break;
+    case CodecId::vp8:
+      name = "VP8";
+      break;
+    case CodecId::aac:
+      name = "AAC";
+      break;
+    case CodecId::mp3:
+      name = "MP3";
+      break;
+    case CodecId::opus:
+      name = "Opus";
+      break;
+    case CodecId::flac:
+      name = "FLAC";
+      break;
+    case CodecId::ac3:
+      name = "AC-3";
+      break;
+    case CodecId::eac3:
+      name = "E-AC-3";
+      break;
+    default:
+      break;
+  }
+  if (fourcc != 0) return std::string(name) + " (" + fourcc_to_string(fourcc) + ")";
+  return std::string(name) + " (legacy FLV codec)";
+}
+
 }  // namespace
+
+PlayerKind player_kind(const ConnectCaps& caps) noexcept {
+  if (!caps.enhanced()) return PlayerKind::legacy;
+  return caps.has_caps_ex(caps_ex::multitrack) ? PlayerKind::full : PlayerKind::one_track;
+}
+
+const char* to_string(PlayerKind k) noexcept {
+  switch (k) {
+    case PlayerKind::legacy:
+      return "legacy";
+    case PlayerKind::one_track:
+      return "enhanced_one_track";
+    case PlayerKind::full:
+      return "full";
+  }
+  return "?";
+}
 
 Stream::Stream(std::string app, std::string key, const RelayConfig& config)
     : app_(std::move(app)), key_(std::move(key)), config_(config), gop_(config.gop) {}
@@ -78,6 +139,10 @@ Decision Stream::publish(const std::shared_ptr<Session>& session, std::uint32_t 
   video_codec_.clear();
   audio_codec_.clear();
   width_ = height_ = sample_rate_ = channels_ = 0;
+  // A republish may bring other codecs: players are checked again at its sequence headers.
+  codecs_.clear();
+  legacy_filter_ = TrackFilter(TrackFilter::Target::legacy);
+  one_track_filter_ = TrackFilter(TrackFilter::Target::enhanced_one_track);
   recorder_ = std::move(recorder);
   spdlog::info("relay: publish app={} key={} session={} remote={} players={}{}", app_, key_,
                publisher_id_, publisher_remote_, players_.size(),
@@ -135,6 +200,11 @@ void Stream::on_message(std::uint64_t session_id, const Message& in, TimePoint n
     ++audio_in_;
   }
   learn_codec(*p);
+  if (info.is_config()) {
+    // Before the header goes out: a player that cannot take the codec must not get it.
+    learn_track_codecs(p->message());
+    fail_refused_players();
+  }
   gop_.add(p);
   if (recorder_) {
     if (auto r = recorder_->write(p->message(), now); !r)
@@ -180,6 +250,79 @@ void Stream::learn_codec(const Packet& p) {
   }
 }
 
+void Stream::learn_track_codecs(const Message& m) {
+  auto note = [&](std::uint8_t track, CodecId codec, std::uint32_t fourcc) {
+    for (auto& c : codecs_) {
+      if (c.type == m.type && c.track == track) {
+        c.codec = codec;
+        c.fourcc = fourcc;
+        return;
+      }
+    }
+    codecs_.push_back({m.type, track, codec, fourcc});
+  };
+  if (m.type == msg::video && flv::parse_video_tag(m.data(), video_parts_)) {
+    for (const auto& v : video_parts_)
+      if (!v.is_command) note(v.track_id, v.codec, v.enhanced ? v.fourcc : 0);
+  } else if (m.type == msg::audio && flv::parse_audio_tag(m.data(), audio_parts_)) {
+    for (const auto& a : audio_parts_) note(a.track_id, a.codec, a.enhanced ? a.fourcc : 0);
+  }
+}
+
+std::string Stream::refusal(PlayerKind kind, const ConnectCaps* caps) const {
+  if (!caps) return {};
+  for (const auto& c : codecs_) {
+    if (kind != PlayerKind::full && c.track != 0) continue;  // it gets track 0 only
+    if (c.codec == CodecId::unknown) continue;
+    const std::string label = codec_label(c.codec, c.fourcc);
+    if (kind == PlayerKind::legacy) {
+      // Legacy HEVC (codec id 12) too: a player cannot say it knows that id.
+      if (!legacy_player_codec(c.codec))
+        return label + " needs Enhanced RTMP; this player did not announce it";
+      continue;
+    }
+    if (c.fourcc == 0) continue;  // a legacy FLV header: every Enhanced player reads those
+    const std::string fourcc = fourcc_to_string(c.fourcc);
+    const bool ok =
+        c.type == msg::video ? caps->can_receive_video(fourcc) : caps->can_receive_audio(fourcc);
+    if (!ok) return label + " is not in this player's fourCcList / FourCC info map";
+  }
+  return {};
+}
+
+void Stream::fail_refused_players() {
+  for (std::size_t i = players_.size(); i-- > 0;) {
+    Player& pl = players_[i];
+    std::string why = refusal(pl.kind, pl.caps ? &*pl.caps : nullptr);
+    if (why.empty()) continue;
+    spdlog::info("relay: play failed app={} key={} session={} kind={}: {}", app_, key_, pl.id,
+                 to_string(pl.kind), why);
+    pl.session->send_status("error", "NetStream.Play.Failed", why);
+    pl.session->close();
+    remove_player(i, why);
+  }
+}
+
+Packet* Stream::form(Packet& p, PlayerKind k) {
+  if (k == PlayerKind::full) return &p;
+  const bool legacy = k == PlayerKind::legacy;
+  Packet::Form& f = p.form(legacy ? 0 : 1);
+  if (!f.done) {
+    f.done = true;
+    TrackFilter& filter = legacy ? legacy_filter_ : one_track_filter_;
+    auto r = filter.apply(p.message());
+    // A message that does not parse is not sent to these players: they could not parse it
+    // either (full players get it, as before).
+    if (r && *r) {
+      if ((*r)->payload == p.message().payload)
+        f.same = true;
+      else
+        f.packet = std::make_shared<Packet>(std::move(**r), p.info());
+    }
+  }
+  return f.same ? &p : f.packet.get();
+}
+
 void Stream::unpublish(std::uint64_t session_id, TimePoint now, std::string_view reason) {
   std::lock_guard lock(mutex_);
   if (!publisher_ || session_id != publisher_id_) return;
@@ -208,9 +351,17 @@ void Stream::unpublish(std::uint64_t session_id, TimePoint now, std::string_view
 // ---- players ----
 
 Decision Stream::play(const std::shared_ptr<Session>& session, std::uint32_t stream_id,
-                      TimePoint now) {
+                      TimePoint now, const ConnectCaps* caps) {
   std::lock_guard lock(mutex_);
   const bool waiting = !publisher_;
+  const PlayerKind kind = caps ? player_kind(*caps) : PlayerKind::full;
+  if (caps && !waiting) {
+    if (std::string why = refusal(kind, caps); !why.empty()) {
+      spdlog::info("relay: play rejected app={} key={} session={} kind={}: {}", app_, key_,
+                   session->id(), to_string(kind), why);
+      return Decision::reject(why, "NetStream.Play.Failed");
+    }
+  }
   if (waiting && config_.wait_for_publisher && config_.wait_for_publisher->count() <= 0) {
     spdlog::info("relay: play rejected app={} key={} session={}: not live", app_, key_,
                  session->id());
@@ -222,6 +373,8 @@ Decision Stream::play(const std::shared_ptr<Session>& session, std::uint32_t str
   pl.stream_id = stream_id;
   pl.chunk_size = session->chunk_size();
   pl.joined = now;
+  pl.kind = kind;
+  if (caps) pl.caps = *caps;
   ++players_total_;
   std::size_t burst = 0;
   if (!waiting) {
@@ -229,16 +382,17 @@ Decision Stream::play(const std::shared_ptr<Session>& session, std::uint32_t str
     // for it and it is bounded by the GOP cache's caps.
     std::vector<PacketPtr> start;
     gop_.start_packets(start);
-    for (const auto& p : start) send(pl, *p);
+    for (const auto& p : start)
+      if (Packet* q = form(*p, pl.kind)) send(pl, *q);
     burst = start.size();
     pl.waiting_start = !gop_.has_gop();
   } else if (config_.wait_for_publisher) {
     pl.wait_deadline = now + *config_.wait_for_publisher;
   }
   spdlog::info(
-      "relay: play app={} key={} session={} remote={} stream_id={} {} gop_packets={} "
+      "relay: play app={} key={} session={} remote={} stream_id={} kind={} {} gop_packets={} "
       "players={}",
-      app_, key_, pl.id, session->remote_address(), stream_id,
+      app_, key_, pl.id, session->remote_address(), stream_id, to_string(kind),
       waiting ? "state=waiting_for_publisher" : "state=live", burst, players_.size());
   return Decision::accept();
 }
@@ -274,7 +428,9 @@ bool Stream::is_start(const Packet& p) const {
 }
 
 void Stream::fan_out(Packet& p, TimePoint now) {
-  for (auto& pl : players_) deliver(pl, p, now);
+  for (auto& pl : players_) {
+    if (Packet* q = form(p, pl.kind)) deliver(pl, *q, now);
+  }
   // Drop those found too slow while delivering (not inside the loop above).
   for (std::size_t i = players_.size(); i-- > 0;) {
     Player& pl = players_[i];

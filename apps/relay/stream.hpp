@@ -16,6 +16,18 @@
 // with the backlog under half the caps it resumes. Sequence headers, sequence ends, metadata
 // and data messages always go out. Still skipping after slow_player_timeout: disconnected.
 //
+// Enhanced RTMP players (issue 6): each player is sorted by the caps of its connect (see
+// PlayerKind). Full players get the stream as published. One-track Enhanced and legacy players
+// get what a TrackFilter (one per kind per stream, applied once per message, lazily, and
+// cached in the Packet with its own encodings) leaves of it: the default tracks (track 0),
+// legacy FLV headers for legacy players. A player that cannot take the stream's codec (a
+// legacy player of HEVC/AV1/VP9/Opus..., an Enhanced one whose fourCcList / info map lacks
+// the FourCC) gets NetStream.Play.Failed naming the codec and is closed, rather than sent
+// undecodable data: at play when the stream is live, else at the sequence header that
+// announces the codec. Codec switch (a republish, or a new sequence header mid-stream):
+// every sequence header is checked against every player, so those already playing stay
+// while they can take the new codec and fail as above when they cannot.
+//
 // Thread safety: every public member may be called from any thread.
 #pragma once
 
@@ -26,8 +38,10 @@
 #include "relay/packet.hpp"
 #include "relay/recorder.hpp"
 #include "relay/stats.hpp"
+#include "rtmp/core/connect_caps.hpp"
 #include "rtmp/handler.hpp"
 #include "rtmp/media/demuxer.hpp"
+#include "rtmp/media/track_filter.hpp"
 
 #include <memory>
 #include <mutex>
@@ -37,6 +51,15 @@
 #include <vector>
 
 namespace rtmp::relay {
+
+// How a player takes an Enhanced stream, from the caps of its connect.
+enum class PlayerKind : std::uint8_t {
+  legacy,     // no Enhanced RTMP property: default tracks, legacy headers and codecs only
+  one_track,  // Enhanced without capsEx Multitrack: default tracks, FourCC headers
+  full,       // Enhanced with Multitrack (or a relay-internal player): everything
+};
+PlayerKind player_kind(const ConnectCaps& caps) noexcept;
+const char* to_string(PlayerKind k) noexcept;
 
 class Stream {
  public:
@@ -67,7 +90,11 @@ class Stream {
   // Joins `session` (playing on message stream `stream_id`). Live: it gets metadata,
   // sequence headers and the cached GOP at once, then live messages. Not live: it waits
   // (or, with wait_for_publisher == 0, is rejected with NetStream.Play.StreamNotFound).
-  Decision play(const std::shared_ptr<Session>& session, std::uint32_t stream_id, TimePoint now);
+  // `caps`: the player's connect caps (see PlayerKind); null for a relay-internal player
+  // (push), which gets everything unchecked. Live with a codec the player cannot take:
+  // rejected with NetStream.Play.Failed.
+  Decision play(const std::shared_ptr<Session>& session, std::uint32_t stream_id, TimePoint now,
+                const ConnectCaps* caps = nullptr);
   // The player left (closeStream, deleteStream, disconnect). Ignored if not a player.
   void leave(std::uint64_t session_id, std::string_view reason);
 
@@ -98,6 +125,15 @@ class Stream {
     std::optional<TimePoint> wait_deadline;  // waiting for a publisher until then
     std::optional<TimePoint> eof_due;        // StreamEOF to send (see unpublish)
     std::uint64_t frames_sent = 0, frames_dropped = 0, bytes_sent = 0;
+    PlayerKind kind = PlayerKind::full;
+    std::optional<ConnectCaps> caps;  // none: relay-internal, unchecked
+  };
+  // The codec of one track, from its latest sequence header.
+  struct TrackCodec {
+    std::uint8_t type = 0;  // msg::video / msg::audio
+    std::uint8_t track = 0;
+    CodecId codec = CodecId::unknown;
+    std::uint32_t fourcc = 0;  // 0: sent with a legacy FLV header
   };
 
   void fan_out(Packet& p, TimePoint now);
@@ -108,6 +144,12 @@ class Stream {
   void disconnect_slow(Player& pl, TimePoint now);
   void remove_player(std::size_t index, std::string_view reason);
   void learn_codec(const Packet& p);
+  void learn_track_codecs(const Message& m);
+  // The message as a player of kind `k` gets it (null: nothing of it for that player).
+  Packet* form(Packet& p, PlayerKind k);
+  // Why this player cannot take the stream's current codecs (empty: it can).
+  std::string refusal(PlayerKind kind, const ConnectCaps* caps) const;
+  void fail_refused_players();
   void close_recorder();
   void log_player_left(const Player& pl, std::string_view reason) const;
 
@@ -126,6 +168,11 @@ class Stream {
   Demuxer demuxer_;  // sequence headers only: codec facts for stats
   std::vector<MediaEvent> events_;
   std::unique_ptr<Recorder> recorder_;
+  TrackFilter legacy_filter_{TrackFilter::Target::legacy};
+  TrackFilter one_track_filter_{TrackFilter::Target::enhanced_one_track};
+  std::vector<TrackCodec> codecs_;
+  std::vector<flv::VideoTagPart> video_parts_;  // sequence headers only
+  std::vector<flv::AudioTagPart> audio_parts_;
 
   // Counters (see StreamStats).
   std::string video_codec_, audio_codec_;

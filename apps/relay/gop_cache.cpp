@@ -16,7 +16,10 @@ void GopCache::add(const PacketPtr& p) {
     configs_.push_back({type, info.track, p});
     return;
   }
-  if (info.kind == FrameKind::video_key) {
+  // A GOP starts at a keyframe of the default track (0): a multitrack publisher sends each
+  // track's keyframe as its own message, and one-track and legacy players get track 0 only,
+  // so a GOP starting at another track's keyframe would give them no keyframe at all.
+  if (info.kind == FrameKind::video_key && info.track == 0) {
     gop_.clear();
     gop_bytes_ = 0;
     if (!limits_.enabled) return;

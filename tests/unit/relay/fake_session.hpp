@@ -25,6 +25,7 @@ class FakeSession final : public Session {
   // control event), "status NetStream.Play.UnpublishNotify", "close", "abort".
   std::vector<std::string> log;
   std::vector<Encoded> encoded;
+  std::vector<std::string> descriptions;  // of each send_status, in order
   std::atomic<std::size_t> pending{0};
   std::uint32_t chunk = 4096;
   bool closed = false, aborted = false;
@@ -39,9 +40,10 @@ class FakeSession final : public Session {
   void send_message(const Message& m) override {
     log.push_back("message " + std::to_string(m.type));
   }
-  void send_status(std::string_view, std::string_view code, std::string_view) override {
+  void send_status(std::string_view, std::string_view code, std::string_view desc) override {
     std::lock_guard l(mutex_);
     log.push_back("status " + std::string(code));
+    descriptions.emplace_back(desc);
   }
   void send_encoded(SharedBytes chunks, const Message& header) override {
     std::lock_guard l(mutex_);

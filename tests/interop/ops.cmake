@@ -19,8 +19,8 @@ ops_test(ops_tls ops_tls.py)
 # /api/streams and /metrics (urllib) while a 2 Mb/s stream is live with one player.
 ops_test(ops_http ops_http.py)
 # --push to nginx-rtmp, read back from nginx with ffmpeg frame-exact; and with nginx down at
-# first (reconnect with back-off).
-foreach(case push reconnect)
+# first (reconnect with back-off); --push-pattern selects streams.
+foreach(case push reconnect pattern)
   ops_test(ops_push.${case} ops_push.py --case ${case})
 endforeach()
 # --pull: an edge fetching live/k from nginx-rtmp on first play, frame-exact to an ffmpeg player.

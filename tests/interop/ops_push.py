@@ -6,6 +6,8 @@ An ffmpeg player waits on nginx for live/k; ffmpeg publishes the fixture to rtmp
 must be frame-exact against the fixture from a keyframe (the push joins the relay like a
 player: sequence headers + cached GOP first) to the end. With --case reconnect, nginx is
 not running when the publish starts: the push retries with back-off until nginx is up.
+With --case pattern, --push-pattern '^live/k$' pushes live/k and not live/other, published
+at the same time.
 """
 
 import os
@@ -22,7 +24,7 @@ import rtmptest as rt  # noqa: E402
 def main():
     p = ru.arg_parser(__doc__)
     p.add_argument("--fixture", default="h264_high_aac")
-    p.add_argument("--case", default="push", choices=["push", "reconnect"])
+    p.add_argument("--case", default="push", choices=["push", "reconnect", "pattern"])
     args = p.parse_args()
     rt.require_tools("ffmpeg", "ffprobe", "nginx")
 
@@ -30,17 +32,20 @@ def main():
         fixture = ru.fixture(args, args.fixture)
         work = rt.work_dir(args, "ops_push.%s.%s" % (args.case, args.fixture))
         nginx = cu.Nginx(work)
-        server = player = pub = None
+        server = player = pub = other = None
         try:
             push_url = "rtmp://127.0.0.1:%d/live" % nginx.port
             if args.case == "reconnect":
                 nginx.stop()  # the port stays ours for a moment: nothing listens there now
-            server = ru.Server(args.server, work, ["--push", push_url])
+            extra = ["--push-pattern", "^live/k$"] if args.case == "pattern" else []
+            server = ru.Server(args.server, work, ["--push", push_url] + extra)
             out = os.path.join(work, "nginx_player.flv")
-            if args.case == "push":
+            if args.case in ("push", "pattern"):
                 player = rt.Process("player", ru.player_cmd("ffmpeg", nginx.url("k"), out), work)
                 nginx.wait_for_player("k")
             pub = rt.Process("publisher", ru.publish_cmd(server.url("k"), fixture), work)
+            if args.case == "pattern":
+                other = rt.Process("other", ru.publish_cmd(server.url("other"), fixture), work)
             if args.case == "reconnect":
                 server.wait_log(r"push: live/k -> .*retrying", 2, timeout=10)
                 nginx = cu.Nginx.__new__(cu.Nginx)
@@ -52,17 +57,25 @@ def main():
                 raise rt.TestFailure("publisher exited %s\n%s" % (rc, pub.logs()))
             prc = player.wait(15)
             server.wait_log(r"push: live/k -> .*: ended", 1)
+            if other and other.wait(args.timeout) != 0:
+                raise rt.TestFailure("publisher of live/other failed\n%s" % other.logs())
             server.stop()
         finally:
-            for pr in (player, pub):
+            for pr in (player, pub, other):
                 if pr:
                     pr.kill()
             if server:
                 server.kill()
             nginx.stop()
         expected = ru.packets(fixture)
-        start = "first" if args.case == "push" else None
+        start = None if args.case == "reconnect" else "first"
         problems = ou.check_player(expected, out, "ffmpeg via nginx", prc, player, expect_start=start)
+        if args.case == "pattern":
+            pushed = [l for l in open(nginx.log, errors="replace") if "publish: name=" in l]
+            if len(pushed) != 1 or "name='k'" not in pushed[0]:
+                problems.append("nginx publishes: %s, expected only live/k" % pushed)
+            if "push: live/other" in server.log():
+                problems.append("live/other was pushed despite --push-pattern")
         if problems:
             raise rt.TestFailure("(logs in %s)\n%s" % (work, "\n".join(problems)))
 

@@ -174,26 +174,17 @@ void ClientSession::set_chunk_size(std::uint32_t size) {
 }
 
 void ClientSession::maybe_ack() {
-  if (peer_window_ == 0) return;
-  std::uint64_t received = decoder_.bytes_received();
-  if (received - last_ack_ < peer_window_) return;
-  last_ack_ = received;
-  queue(control::acknowledgement(static_cast<std::uint32_t>(received)));
+  if (auto ack = ack_window_.acknowledgement(decoder_.bytes_received())) queue(*ack);
 }
 
 Result<void> ClientSession::on_message(const Message& m) {
   switch (m.type) {
-    case msg::window_ack_size: {
-      auto size = control::parse_u32(m.data());
-      if (!size) return size.error();
-      peer_window_ = *size;
-      return {};
-    }
+    case msg::window_ack_size:
+      return ack_window_.set_window(m.data());
     case msg::user_control: {
+      if (auto pong = ping_reply(m.data())) queue(*pong);
       auto uc = control::parse_user_control(m.data());
       if (!uc) return {};
-      if (uc->event == control::UserEvent::ping_request)
-        queue(control::user_control({control::UserEvent::ping_response, uc->value, 0}));
       handler_.on_user_control(*uc);
       return {};
     }

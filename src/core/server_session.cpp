@@ -163,27 +163,16 @@ void ServerSession::send_result(double txn, const amf::Value& object,
 }
 
 void ServerSession::maybe_ack() {
-  if (peer_window_ == 0) return;
-  std::uint64_t received = decoder_.bytes_received();
-  if (received - last_ack_ < peer_window_) return;
-  last_ack_ = received;
-  queue(control::acknowledgement(static_cast<std::uint32_t>(received)));
+  if (auto ack = ack_window_.acknowledgement(decoder_.bytes_received())) queue(*ack);
 }
 
 Result<void> ServerSession::on_message(const Message& m) {
   switch (m.type) {
-    case msg::window_ack_size: {
-      auto size = control::parse_u32(m.data());
-      if (!size) return size.error();
-      peer_window_ = *size;
-      return {};
-    }
-    case msg::user_control: {
-      auto uc = control::parse_user_control(m.data());
-      if (uc && uc->event == control::UserEvent::ping_request)
-        queue(control::user_control({control::UserEvent::ping_response, uc->value, 0}));
-      return {};  // unknown events are ignored, as the spec allows
-    }
+    case msg::window_ack_size:
+      return ack_window_.set_window(m.data());
+    case msg::user_control:
+      if (auto pong = ping_reply(m.data())) queue(*pong);
+      return {};  // other events (and unknown ones, as the spec allows) need nothing
     case msg::audio:
     case msg::video:
       // Media for a stream that is not publishing (e.g. sent before a rejection arrived

@@ -6,6 +6,7 @@
 //                   fc_unpublish + delete_stream
 #pragma once
 
+#include "rtmp/core/ack_window.hpp"
 #include "rtmp/core/chunk.hpp"
 #include "rtmp/core/command.hpp"
 #include "rtmp/core/control.hpp"
@@ -111,8 +112,7 @@ class ClientSession {
   std::string tc_url_;  // of the last connect, to resolve a ReconnectRequest's tcUrl
   ConnectCaps server_caps_;
   double next_txn_ = 1;
-  std::uint32_t peer_window_ = 0;
-  std::uint64_t last_ack_ = 0;
+  AckWindow ack_window_;  // the peer's Window Acknowledgement Size
   std::optional<TimePoint> started_;
 };
 

@@ -8,6 +8,7 @@
 // Callbacks run inside feed(); they may queue output (send_*) but never call feed().
 #pragma once
 
+#include "rtmp/core/ack_window.hpp"
 #include "rtmp/core/chunk.hpp"
 #include "rtmp/core/command.hpp"
 #include "rtmp/core/control.hpp"
@@ -135,8 +136,7 @@ class ServerSession {
   std::map<std::uint32_t, PublishInfo> publishing_;
   std::uint32_t next_stream_id_ = 1;
   std::uint32_t streams_created_ = 0;
-  std::uint32_t peer_window_ = 0;  // peer's Window Acknowledgement Size
-  std::uint64_t last_ack_ = 0;
+  AckWindow ack_window_;  // the peer's Window Acknowledgement Size
   bool reconnect_requested_ = false;
   std::optional<TimePoint> started_;
   std::optional<TimePoint> last_input_;

@@ -15,6 +15,7 @@ struct ClientCli {
   bool no_tls_verify = false;
   std::string ca_file;
   std::string flash_ver;
+  bool legacy = false;  // players: connect without Enhanced RTMP caps
 
   void add(CLI::App& app) {
     app.add_option("--timeout", timeout,
@@ -25,6 +26,29 @@ struct ClientCli {
                  "rtmps: accept any server certificate (like ffmpeg -tls_verify 0)");
     app.add_option("--ca-file", ca_file, "rtmps: PEM file of trusted CAs (default: system store)");
     app.add_option("--flash-ver", flash_ver, "flashVer sent in connect");
+  }
+  // Players (rtmp-play, rtmp-probe): --legacy.
+  void add_player(CLI::App& app) {
+    add(app);
+    app.add_flag("--legacy", legacy,
+                 "Connect as a legacy player (no fourCcList / capsEx): a relay then sends the "
+                 "default tracks with legacy headers, or refuses codecs legacy RTMP lacks");
+  }
+  // What a player announces unless --legacy: any codec ("*" in fourCcList, for v1 servers,
+  // and in the info maps) and multitrack, ModEx and nanosecond offsets, so a relay sends the
+  // stream as published (the tools write or print it as received). No Reconnect: the tools
+  // do not reconnect.
+  void apply_player(ClientOptions& o) const {
+    apply(o);
+    if (legacy) {
+      o.caps = {};
+      return;
+    }
+    o.caps = ConnectCaps::forwarder();
+    o.caps.caps_ex &= ~caps_ex::reconnect;
+    o.caps.fourcc_list = {"*"};
+    for (auto* map : {&o.caps.video_fourcc_info, &o.caps.audio_fourcc_info})
+      (*map)["*"] |= fourcc_info::can_decode | fourcc_info::can_forward;
   }
   void apply(ClientOptions& o) const {
     auto ms = std::chrono::milliseconds(static_cast<long long>(timeout * 1000));

@@ -146,7 +146,7 @@ int main(int argc, char** argv) {
   app.add_option("--duration", duration, "Stop after this many seconds of media")
       ->check(CLI::NonNegativeNumber);
   app.add_flag("-v,--verbose", verbose, "Log the connection on stderr");
-  cli.add(app);
+  cli.add_player(app);
   CLI11_PARSE(app, argc, argv);
 
   spdlog::set_default_logger(spdlog::stderr_color_mt("rtmp-play"));
@@ -164,7 +164,7 @@ int main(int argc, char** argv) {
 
   asio::io_context ioc(1);
   rtmp::ClientOptions opts;
-  cli.apply(opts);
+  cli.apply_player(opts);
   opts.player = true;
   opts.demux = false;  // raw messages: the file gets exactly what the server sent
   rtmp::Client client(ioc.get_executor(), opts);

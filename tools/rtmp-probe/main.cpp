@@ -182,7 +182,7 @@ int run_client(const std::string& url, bool raw, double duration,
   rtmp::ClientOptions opts;
   opts.player = true;
   opts.demux = !raw;
-  cli.apply(opts);
+  cli.apply_player(opts);
   rtmp::Client client(ioc.get_executor(), opts);
   asio::steady_timer stop(ioc, asio::steady_timer::time_point::max());
   probe::Printer out;
@@ -235,7 +235,7 @@ int main(int argc, char** argv) {
   app.add_flag("--raw", raw, "Print raw RTMP messages instead of demuxed events");
   app.add_flag("--keep", keep, "Keep listening after the publisher disconnects");
   app.add_option("--duration", duration, "Client mode: stop after this many seconds of media");
-  cli.add(app);
+  cli.add_player(app);
   app.add_flag("-v,--verbose", verbose, "Log sessions on stderr");
   app.add_option("url", url, "rtmp[s]://host[:port]/app/name to play (client mode)");
   CLI11_PARSE(app, argc, argv);

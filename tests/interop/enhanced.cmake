@@ -30,6 +30,20 @@ if(TARGET rtmp-server AND TARGET rtmp-publish AND TARGET rtmp-play AND TARGET rt
   endforeach()
 endif()
 
+# Legacy players (FFmpeg 5.1) of Enhanced streams through rtmp-server: default tracks of a
+# multitrack stream, NetStream.Play.Failed naming HEVC; rtmp-play (Enhanced) gets everything.
+if(TARGET rtmp-server AND TARGET rtmp-publish AND TARGET rtmp-play)
+  foreach(case multitrack hevc)
+    add_test(NAME interop.enhanced.legacy.${case}
+      COMMAND ${Python3_EXECUTABLE} ${INTEROP_DIR}/enhanced_legacy.py --case ${case}
+              --server $<TARGET_FILE:rtmp-server> --publish $<TARGET_FILE:rtmp-publish>
+              --play $<TARGET_FILE:rtmp-play> --mux $<TARGET_FILE:rtmp-mux>
+              --fixtures ${INTEROP_FIXTURES_DIR} --work ${INTEROP_WORK_DIR})
+    set_tests_properties(interop.enhanced.legacy.${case} PROPERTIES
+      LABELS interop TIMEOUT 120 FIXTURES_REQUIRED enhanced_fixtures SKIP_RETURN_CODE 77)
+  endforeach()
+endif()
+
 # node-media-server (npm) as the independent Enhanced RTMP peer: installed once per build tree.
 add_test(NAME interop.enhanced.nms.install
   COMMAND ${Python3_EXECUTABLE} ${INTEROP_DIR}/enhanced_nms.py --install

@@ -3,12 +3,15 @@
 #pragma once
 
 #include "relay/gop_cache.hpp"
+#include "rtmp/core/session.hpp"
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
+#include <string>
 
 namespace rtmp::relay {
 
@@ -31,8 +34,21 @@ struct RelayConfig {
   std::chrono::milliseconds record_flush{1'000};
   // --publish-key-file (empty: anyone may publish).
   std::filesystem::path publish_key_file;
+  // --player-caps enforce|ignore: with enforce, a player gets only codecs and tracks its
+  // connect announced (legacy players: track 0 of legacy codecs, else NetStream.Play.Failed);
+  // ignore forwards everything to everyone, for peers that take Enhanced RTMP without
+  // announcing it (node-media-server 4.4 pulling as an edge).
+  bool enforce_player_caps = true;
   // --max-connections (0: no limit).
   std::size_t max_connections = 0;
+  // Asynchronous publish/play checks (--on-publish / --on-play HTTP callbacks, see
+  // relay/http_auth.hpp). Returns false when it has no check for query.call ("publish" or
+  // "play"); else calls `done` exactly once, from any thread. Empty: no checks.
+  struct AuthQuery {
+    std::string call, app, name, addr, tc_url;
+    std::uint64_t session_id = 0;
+  };
+  std::function<bool(const AuthQuery& query, std::function<void(Decision)> done)> authorize;
 };
 
 }  // namespace rtmp::relay

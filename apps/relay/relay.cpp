@@ -83,7 +83,8 @@ Relay::Joined Relay::play(const std::shared_ptr<Session>& session, std::string_v
   if (stopping_) return {Decision::reject("server stopping", "NetStream.Play.StreamNotFound"), {}};
   auto stream = find_or_create(stream_path(a, key), a, key);
   // Under the registry lock, so the stream cannot be forgotten between lookup and join.
-  Decision d = stream->play(session, info.stream_id, now, caps);
+  Decision d =
+      stream->play(session, info.stream_id, now, config_.enforce_player_caps ? caps : nullptr);
   if (!d.accepted) {
     if (stream->unused()) streams_.erase(stream_path(a, key));
     return {d, {}};

@@ -7,6 +7,7 @@
 #include "rtmp/handler.hpp"
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -26,8 +27,19 @@ class RelayHandler final : public Handler {
   void on_disconnect(const Error& reason) override;
 
  private:
+  Decision publish_now(const PublishInfo& info);
+  Decision play_now(const PlayInfo& info);
+
   Relay& relay_;
   std::string app_;
+  std::string tc_url_;
+  // An auth answer arrives on another thread, maybe after the connection ended: it acts only
+  // while `alive`, under the mutex on_disconnect also takes.
+  struct AuthGuard {
+    std::mutex mutex;
+    bool alive = true;
+  };
+  std::shared_ptr<AuthGuard> auth_guard_ = std::make_shared<AuthGuard>();
   ConnectCaps caps_;  // the Enhanced RTMP caps of its connect: what it may be sent as a player
   std::shared_ptr<Stream> publishing_;
   std::uint32_t publish_stream_id_ = 0;

@@ -210,7 +210,10 @@ def run_publish(args, work):
 
 def run_relay(args, work):
     fixture = eu.flv_path(args.fixtures, args.fixture)
-    server = ru.Server(args.server, work)
+    # node-media-server 4.4 pulls without announcing Enhanced RTMP in its connect, so the
+    # relay would treat it as a legacy player and refuse HEVC/AV1/VP9 (enhanced_legacy.py
+    # tests that policy); forward everything to it instead.
+    server = ru.Server(args.server, work, extra=["--player-caps", "ignore"])
     nms = None
     procs = []
     try:

@@ -4,6 +4,7 @@
 // Threads: one io_context run by --threads threads (default: one per core). Every connection
 // lives on its own strand; a published message is encoded once on the publisher's strand and
 // handed by reference to each player's strand (apps/relay/stream.hpp).
+#include "relay/http_auth.hpp"
 #include "relay/http_server.hpp"
 #include "relay/pull.hpp"
 #include "relay/push.hpp"
@@ -140,12 +141,20 @@ int main(int argc, char** argv) {
   std::vector<std::string> push_urls;
   std::string push_pattern;
   std::vector<std::string> pull_urls;
+  std::string on_publish, on_play;
+  double auth_timeout = 5;
 
   app.add_option("--port", port, "TCP port (0 = any free port)")->capture_default_str();
   app.add_option("--bind", binds, "Address to listen on, repeatable (default: 0.0.0.0 and [::])");
   app.add_option("--threads", threads, "I/O threads (0 = one per core)")->capture_default_str();
   app.add_option("--chunk-size", chunk_size, "Outgoing RTMP chunk size")
       ->check(CLI::Range(128u, 65536u))
+      ->capture_default_str();
+  std::string player_caps = "enforce";
+  app.add_option("--player-caps", player_caps,
+                 "enforce: players get only the codecs/tracks their connect announced (legacy "
+                 "players: track 0 of legacy codecs); ignore: forward everything to everyone")
+      ->check(CLI::IsMember({"enforce", "ignore"}))
       ->capture_default_str();
   app.add_option("--gop-cache", gop_cache,
                  "on: a new player starts with the current GOP; off: at the next keyframe")
@@ -205,6 +214,13 @@ int main(int argc, char** argv) {
   app.add_option("--pull", pull_urls,
                  "Edge: a player of a key not live here gets it played from "
                  "rtmp[s]://ORIGIN[:PORT]/APP/KEY (first URL that applies)");
+  app.add_option("--on-publish", on_publish,
+                 "Before a publish, POST call/app/name/addr/clientid/tcurl (form) to this "
+                 "http:// URL: 2xx allows, else rejected with the body (nginx-rtmp on_publish)");
+  app.add_option("--on-play", on_play, "The same check before a play");
+  app.add_option("--auth-timeout", auth_timeout,
+                 "Seconds to wait for --on-publish/--on-play answers (then rejected)")
+      ->capture_default_str();
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error, off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
       ->capture_default_str();
@@ -217,6 +233,7 @@ int main(int argc, char** argv) {
 
   RelayConfig config;
   config.gop.enabled = gop_cache == "on" || gop_cache == "true";
+  config.enforce_player_caps = player_caps == "enforce";
   if (wait_for_publisher >= 0) config.wait_for_publisher = ms_from_seconds(wait_for_publisher);
   config.player_queue_bytes = queue_bytes;
   config.player_queue_ms = queue_ms;
@@ -224,6 +241,15 @@ int main(int argc, char** argv) {
   config.record_dir = record_dir;
   config.publish_key_file = key_file;
   config.max_connections = max_connections;
+  // Made once the io_context exists (below); the relay only calls it for publishes/plays.
+  std::unique_ptr<rtmp::relay::HttpAuth> auth;
+  if (!on_publish.empty() || !on_play.empty())
+    config.authorize = [&auth](const RelayConfig::AuthQuery& q,
+                               std::function<void(rtmp::Decision)> done) {
+      if (!auth || !auth->wants(q.call)) return false;
+      auth->check({q.call, q.app, q.name, q.addr, q.tc_url, q.session_id}, std::move(done));
+      return true;
+    };
   Relay relay(config);
   if (auto r = relay.init(); !r) {
     std::cerr << "rtmp-server: " << r.error().message() << "\n";
@@ -231,6 +257,15 @@ int main(int argc, char** argv) {
   }
 
   asio::io_context ioc;
+  if (config.authorize) {
+    auth = std::make_unique<rtmp::relay::HttpAuth>(
+        ioc.get_executor(),
+        rtmp::relay::HttpCallbacks{on_publish, on_play, ms_from_seconds(auth_timeout)});
+    if (auto r = auth->init(); !r) {
+      std::cerr << "rtmp-server: " << r.error().message() << "\n";
+      return 1;
+    }
+  }
   std::vector<std::unique_ptr<rtmp::Server>> servers;
   if (binds.empty()) binds.emplace_back();  // all IPv4 and IPv6
   for (const auto& bind : binds) {

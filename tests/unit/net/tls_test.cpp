@@ -188,8 +188,8 @@ TEST(ServerTls, PublishAndPlayOverTlsBesidePlain) {
   ClientOptions po = co;
   po.demux = false;
   po.player = true;
+  PlayerHandler ph;  // outlives the client: its on_disconnect comes when the client closes
   BlockingClient player(po);
-  PlayerHandler ph;
   player.set_handler(&ph);
   ASSERT_TRUE(player.connect("rtmps://127.0.0.1:" + std::to_string(tls_port) + "/live/secure"));
   ASSERT_TRUE(player.play());

@@ -150,6 +150,13 @@ int main(int argc, char** argv) {
   app.add_option("--chunk-size", chunk_size, "Outgoing RTMP chunk size")
       ->check(CLI::Range(128u, 65536u))
       ->capture_default_str();
+  bool reconnect_on_stop = false;
+  std::string reconnect_url;
+  app.add_flag("--reconnect-on-stop", reconnect_on_stop,
+               "On SIGINT/SIGTERM first send Enhanced RTMP NetConnection.Connect.ReconnectRequest "
+               "to every client and give them 5 s to leave");
+  app.add_option("--reconnect-url", reconnect_url,
+                 "tcUrl sent in the ReconnectRequest (default: the one each client used)");
   std::string player_caps = "enforce";
   app.add_option("--player-caps", player_caps,
                  "enforce: players get only the codecs/tracks their connect announced (legacy "
@@ -399,12 +406,18 @@ int main(int argc, char** argv) {
   // Players get StreamEOF + UnpublishNotify and close once it is written; recordings close.
   pusher.stop();
   puller.stop();
-  relay.shutdown("server stopping");
   auto sessions = [&] {
     std::size_t total = 0;
     for (auto& s : servers) total += s->session_count();
     return total;
   };
+  if (reconnect_on_stop) {
+    // Clients that speak Enhanced RTMP move elsewhere while they are still served.
+    for (auto& s : servers) s->request_reconnect(reconnect_url, "server stopping");
+    auto grace = rtmp::Clock::now() + 5s;
+    while (sessions() > 0 && rtmp::Clock::now() < grace) std::this_thread::sleep_for(20ms);
+  }
+  relay.shutdown("server stopping");
   auto deadline = rtmp::Clock::now() + 3s;
   while (sessions() > 0 && rtmp::Clock::now() < deadline) std::this_thread::sleep_for(20ms);
   for (auto& s : servers) s->stop();  // closes listeners and whatever is left

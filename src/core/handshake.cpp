@@ -174,12 +174,7 @@ Result<std::size_t> ServerHandshake::feed(ByteView in) {
       state_ = State::c1;
       continue;
     }
-    const std::size_t take = std::min(packet_size - in_len_, in.size() - used);
-    std::memcpy(in_.data() + in_len_, in.data() + used, take);
-    in_len_ += take;
-    used += take;
-    if (in_len_ < packet_size) break;
-    in_len_ = 0;
+    if (!in_.fill(in, used)) break;
     if (state_ == State::c1) {
       if (auto r = on_c1(); !r) return fail(r.error());
       state_ = State::c2;
@@ -192,7 +187,7 @@ Result<std::size_t> ServerHandshake::feed(ByteView in) {
 }
 
 Result<void> ServerHandshake::on_c1() {
-  const ByteView c1(in_);
+  const ByteView c1 = in_.view();
   // A simple C1 has zero in bytes 4-7 (spec 5.2.3); digest clients put their version
   // there. A C1 whose digest does not verify is answered simple, as nginx-rtmp does.
   scheme_ = get_u32(c1, 4) != 0 ? find_digest(c1, fp_key_name) : -1;
@@ -226,7 +221,7 @@ Result<void> ServerHandshake::on_c1() {
 }
 
 void ServerHandshake::on_c2() {
-  const ByteView c2(in_);
+  const ByteView c2 = in_.view();
   const ByteView s1(out_.data() + 1, packet_size);
   // Recorded, not enforced: FFmpeg publishing echoes S1 even after a digest C1, and
   // several encoders send C2 garbage.
@@ -279,12 +274,7 @@ Result<std::size_t> ClientHandshake::feed(ByteView in) {
       state_ = State::s1;
       continue;
     }
-    const std::size_t take = std::min(packet_size - in_len_, in.size() - used);
-    std::memcpy(in_.data() + in_len_, in.data() + used, take);
-    in_len_ += take;
-    used += take;
-    if (in_len_ < packet_size) break;
-    in_len_ = 0;
+    if (!in_.fill(in, used)) break;
     if (state_ == State::s1) {
       if (auto r = on_s1(); !r) return fail(r.error());
       state_ = State::s2;
@@ -297,7 +287,7 @@ Result<std::size_t> ClientHandshake::feed(ByteView in) {
 }
 
 Result<void> ClientHandshake::on_s1() {
-  const ByteView s1(in_);
+  const ByteView s1 = in_.view();
   server_scheme_ = find_digest(s1, fms_key_name);
   const std::span<std::uint8_t> c2(out_.data() + 1 + packet_size, packet_size);
   if (c1_digest_pos_ >= 0 && server_scheme_ >= 0) {
@@ -315,7 +305,7 @@ Result<void> ClientHandshake::on_s1() {
 }
 
 void ClientHandshake::on_s2() {
-  const ByteView s2(in_);
+  const ByteView s2 = in_.view();
   const ByteView c1(out_.data() + 1, packet_size);
   s2_matched_ = is_echo(s2, c1);
   if (!s2_matched_ && c1_digest_pos_ >= 0) {

@@ -20,6 +20,7 @@
 #include "rtmp/core/bytes.hpp"
 #include "rtmp/error.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -40,6 +41,26 @@ using RandomSource = std::function<void(std::span<std::uint8_t>)>;
 
 // OpenSSL RAND_bytes (falls back to std::random_device if the DRBG fails).
 RandomSource system_random();
+
+// Collects one 1536-byte handshake packet from input that may arrive in any pieces.
+class HandshakePacket {
+ public:
+  // Takes what the packet still needs from in[used...], advancing `used`; true once the
+  // packet is complete (it is then in view() until the next fill()).
+  bool fill(ByteView in, std::size_t& used) noexcept {
+    if (len_ == data_.size()) len_ = 0;
+    const std::size_t take = std::min(data_.size() - len_, in.size() - used);
+    std::copy_n(in.data() + used, take, data_.data() + len_);
+    len_ += take;
+    used += take;
+    return len_ == data_.size();
+  }
+  ByteView view() const noexcept { return ByteView(data_); }
+
+ private:
+  std::array<std::uint8_t, handshake_packet_size> data_{};
+  std::size_t len_ = 0;
+};
 
 // Server side: reads C0 C1 C2, writes S0 S1 S2.
 class ServerHandshake {
@@ -83,8 +104,7 @@ class ServerHandshake {
   int scheme_ = -1;
   bool c2_matched_ = false;
   std::optional<Error> error_;
-  std::array<std::uint8_t, handshake_packet_size> in_{};  // C1, then C2
-  std::size_t in_len_ = 0;
+  HandshakePacket in_;                                             // C1, then C2
   std::array<std::uint8_t, 32> c2_key_{};                          // HMAC(FP full key, S1 digest)
   std::array<std::uint8_t, 1 + 2 * handshake_packet_size> out_{};  // S0 S1 S2
   std::size_t out_len_ = 0;
@@ -132,8 +152,7 @@ class ClientHandshake {
   int server_scheme_ = -1;
   bool s2_matched_ = false;
   std::optional<Error> error_;
-  std::array<std::uint8_t, handshake_packet_size> in_{};  // S1, then S2
-  std::size_t in_len_ = 0;
+  HandshakePacket in_;                                             // S1, then S2
   std::array<std::uint8_t, 1 + 2 * handshake_packet_size> out_{};  // C0 C1 C2
   std::size_t out_len_ = 0;
   std::size_t out_pos_ = 0;

@@ -164,9 +164,11 @@ class Connection final : public ServerSessionHandler,
   bool on_delete_stream(std::uint32_t stream_id) override;
 
  private:
-  asio::awaitable<void> reader();
-  asio::awaitable<void> writer();
-  asio::awaitable<void> watchdog();
+  // Each coroutine holds the connection through its `self` parameter, copied into the
+  // frame at co_spawn: one that has not started yet must keep it alive too.
+  asio::awaitable<void> reader(std::shared_ptr<Connection> self);
+  asio::awaitable<void> writer(std::shared_ptr<Connection> self);
+  asio::awaitable<void> watchdog(std::shared_ptr<Connection> self);
   void wake_writer() {
     pending = session_.output().size();
     write_signal_.cancel();
@@ -281,10 +283,9 @@ Connection::Connection(std::shared_ptr<Registry> registry, tcp::socket socket,
 void Connection::start() {
   ConnectionAccess::set_session(*handler_,
                                 std::make_shared<SessionHandle>(weak_from_this(), id_, remote_));
-  auto self = shared_from_this();
-  asio::co_spawn(strand_, reader(), asio::detached);
-  asio::co_spawn(strand_, writer(), asio::detached);
-  asio::co_spawn(strand_, watchdog(), asio::detached);
+  asio::co_spawn(strand_, reader(shared_from_this()), asio::detached);
+  asio::co_spawn(strand_, writer(shared_from_this()), asio::detached);
+  asio::co_spawn(strand_, watchdog(shared_from_this()), asio::detached);
 }
 
 // The TLS handshake, bounded by the RTMP handshake timeout (the session's own deadline
@@ -314,8 +315,7 @@ asio::awaitable<bool> Connection::tls_handshake() {
   co_return true;
 }
 
-asio::awaitable<void> Connection::reader() {
-  auto self = shared_from_this();
+asio::awaitable<void> Connection::reader([[maybe_unused]] std::shared_ptr<Connection> self) {
   if (tls_ && !co_await tls_handshake()) co_return;
   // Players send almost nothing: start small and grow only for peers that fill the buffer
   // (publishers), so idle and playing connections cost little memory.
@@ -347,8 +347,7 @@ asio::awaitable<void> Connection::reader() {
   }
 }
 
-asio::awaitable<void> Connection::writer() {
-  auto self = shared_from_this();
+asio::awaitable<void> Connection::writer([[maybe_unused]] std::shared_ptr<Connection> self) {
   std::vector<ByteView> views;
   std::vector<asio::const_buffer> bufs;
   while (!done_) {
@@ -384,8 +383,7 @@ asio::awaitable<void> Connection::writer() {
   }
 }
 
-asio::awaitable<void> Connection::watchdog() {
-  auto self = shared_from_this();
+asio::awaitable<void> Connection::watchdog([[maybe_unused]] std::shared_ptr<Connection> self) {
   while (!done_) {
     auto deadline = session_.next_deadline();
     auto now = Clock::now();

@@ -375,6 +375,9 @@ int main(int argc, char** argv) {
   };
   tick();
 
+  // A recording that hits a file-size limit (ulimit -f) must fail that write with EFBIG, not
+  // kill the relay with SIGXFSZ.
+  std::signal(SIGXFSZ, SIG_IGN);
   // SIGINT/SIGTERM: graceful stop. SIGHUP: reload the key file.
   std::promise<int> stop_signal;
   auto stopped = stop_signal.get_future();

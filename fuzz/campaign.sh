@@ -4,7 +4,8 @@
 #   fuzz/campaign.sh [BUILD_DIR=build/fuzz] [RUNS=10000000] [JOBS=2] [OUT=fuzz-campaign]
 # Each target's log, new corpus entries and crash artifacts go to OUT/<target>/; OUT/summary.tsv
 # gets one line per target: name, executions, seconds, result (ok | crash:<artifact>).
-# MAX_TIME=S also stops each target after S seconds (CI's short run).
+# MAX_TIME=S also stops each target after S seconds (CI's short run); ONLY="chunk amf0" runs
+# just those targets.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build/fuzz}
@@ -15,7 +16,8 @@ mkdir -p "$out"
 
 targets=()
 for f in "$build"/fuzz/fuzz_* "$build"/apps/relay/fuzz_relay_stream; do
-  [[ -x $f ]] && targets+=("$f")
+  [[ -x $f ]] || continue
+  [[ -z ${ONLY:-} || " $ONLY " == *" $(basename "$f" | sed 's/^fuzz_//') "* ]] && targets+=("$f")
 done
 ((${#targets[@]})) || { echo "no fuzz targets under $build (cmake --preset fuzz first)"; exit 1; }
 

@@ -1,5 +1,8 @@
 // AMF0 decode/encode throughput on the two messages every session sees: FFmpeg's connect
-// command and an @setDataFrame/onMetaData data message. Reported as bytes/s (MB/s).
+// command and an @setDataFrame/onMetaData data message. Reported as bytes/s (MB/s) and heap
+// allocations per message (decoding builds amf::Values, so it allocates; encoding into a
+// reused buffer should not).
+#include "alloc_count.hpp"
 #include "rtmp/core/amf.hpp"
 
 #include <benchmark/benchmark.h>
@@ -50,21 +53,26 @@ Bytes wire(const std::vector<Value>& values) {
 
 void decode(benchmark::State& state, const std::vector<Value>& values) {
   const Bytes body = wire(values);
+  const std::uint64_t allocs_before = bench::allocations();
   for (auto _ : state) {
     auto v = amf::decode_amf0_all(body);
     benchmark::DoNotOptimize(v);
   }
+  state.counters["allocs_per_msg"] = bench::allocs_per(allocs_before, state.iterations());
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * body.size()));
 }
 
 void encode(benchmark::State& state, const std::vector<Value>& values) {
   const std::size_t size = wire(values).size();
   Bytes out;
+  out.reserve(size);
+  const std::uint64_t allocs_before = bench::allocations();
   for (auto _ : state) {
     out.clear();  // keeps capacity, as a session reusing its output buffer would
     amf::encode_amf0_all(values, out);
     benchmark::DoNotOptimize(out.data());
   }
+  state.counters["allocs_per_msg"] = bench::allocs_per(allocs_before, state.iterations());
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * size));
 }
 
@@ -87,10 +95,12 @@ void BM_Amf3DecodeConnect(benchmark::State& state) {
   values[2] = Value::avmplus(values[2]);
   Bytes body;
   amf::encode_command_amf3(values, body);
+  const std::uint64_t allocs_before = bench::allocations();
   for (auto _ : state) {
     auto v = amf::decode_command_amf3(body);
     benchmark::DoNotOptimize(v);
   }
+  state.counters["allocs_per_msg"] = bench::allocs_per(allocs_before, state.iterations());
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * body.size()));
 }
 

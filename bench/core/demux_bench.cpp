@@ -1,46 +1,16 @@
 // Demux / mux / FLV read throughput for H.264 + AAC-like traffic, and heap allocations per
-// message (counted with a replaceable operator new, weak so another benchmark's may win; the
-// counter then reports -1).
+// message (alloc_count.hpp; -1 if another operator new is linked in).
+#include "alloc_count.hpp"
 #include "rtmp/media/demuxer.hpp"
 #include "rtmp/media/flv_file.hpp"
 #include "rtmp/media/muxer.hpp"
 
 #include <benchmark/benchmark.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
-
-namespace {
-std::atomic<std::uint64_t> g_allocs{0};
-}  // namespace
-
-__attribute__((weak)) void* operator new(std::size_t n) {
-  g_allocs.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-__attribute__((weak)) void operator delete(void* p) noexcept {
-  std::free(p);
-}
-__attribute__((weak)) void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-
 namespace {
 
 using rtmp::Bytes;
 using rtmp::Message;
-
-// Allocations counted by our operator new, or -1 if another one is linked in.
-double counted_allocs(std::uint64_t before) {
-  const std::uint64_t probe = g_allocs.load();
-  int* p = new int(1);          // probes whether our operator new is the one in use
-  benchmark::DoNotOptimize(p);  // (a plain new/delete pair may be elided)
-  delete p;
-  if (g_allocs.load() == probe) return -1;
-  return static_cast<double>(g_allocs.load() - before - 1);
-}
 
 Message make(std::uint8_t type, std::uint32_t ts, Bytes payload) {
   Message m;
@@ -99,7 +69,7 @@ void BM_DemuxH264Aac(benchmark::State& state) {
   std::vector<rtmp::MediaEvent> events;
   events.reserve(4);
   std::uint64_t messages = 0;
-  const std::uint64_t allocs_before = g_allocs.load();
+  const std::uint64_t allocs_before = bench::allocations();
   for (auto _ : state) {
     for (const auto& m : msgs) {
       events.clear();
@@ -109,10 +79,9 @@ void BM_DemuxH264Aac(benchmark::State& state) {
     }
   }
   events.clear();
-  const double allocs = counted_allocs(allocs_before);
+  state.counters["allocs_per_msg"] = bench::allocs_per(allocs_before, messages);
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * total_bytes(msgs)));
   state.SetItemsProcessed(static_cast<std::int64_t>(messages));
-  state.counters["allocs_per_msg"] = allocs < 0 ? -1 : allocs / static_cast<double>(messages);
 }
 BENCHMARK(BM_DemuxH264Aac);
 
@@ -122,7 +91,7 @@ void BM_MuxH264Aac(benchmark::State& state) {
   std::vector<rtmp::MediaEvent> events;
   for (const auto& m : msgs) (void)demuxer.push(m, events);
   std::uint64_t messages = 0;
-  const std::uint64_t allocs_before = g_allocs.load();
+  const std::uint64_t allocs_before = bench::allocations();
   for (auto _ : state) {
     for (const auto& e : events) {
       Message m = rtmp::Muxer::mux(e);
@@ -130,10 +99,9 @@ void BM_MuxH264Aac(benchmark::State& state) {
       ++messages;
     }
   }
-  const double allocs = counted_allocs(allocs_before);
+  state.counters["allocs_per_msg"] = bench::allocs_per(allocs_before, messages);
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * total_bytes(msgs)));
   state.SetItemsProcessed(static_cast<std::int64_t>(messages));
-  state.counters["allocs_per_msg"] = allocs < 0 ? -1 : allocs / static_cast<double>(messages);
 }
 BENCHMARK(BM_MuxH264Aac);
 
@@ -144,12 +112,16 @@ void BM_FlvRead(benchmark::State& state) {
   for (const auto& m : msgs) (void)rtmp::FlvWriter::tag(file, m);
   std::vector<Message> tags;
   tags.reserve(msgs.size());
+  const std::uint64_t allocs_before = bench::allocations();
   for (auto _ : state) {
     tags.clear();
     rtmp::FlvReader reader;
     auto r = reader.feed(file, tags);
     benchmark::DoNotOptimize(r);
   }
+  tags.clear();
+  state.counters["allocs_per_msg"] =
+      bench::allocs_per(allocs_before, state.iterations() * msgs.size());
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * file.size()));
 }
 BENCHMARK(BM_FlvRead);

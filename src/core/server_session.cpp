@@ -42,7 +42,19 @@ Result<void> ServerSession::feed(ByteView in, TimePoint now) {
     if (!handshake_.done()) return {};
     state_ = State::connecting;
   }
-  return process(in);
+  const std::size_t before = out_.footprint();
+  if (auto r = process(in); !r) return r;
+  // Only input that queued replies counts: a player whose media backlog is large but who
+  // sends nothing (or only acknowledgements) is the relay's slow-player policy, not ours.
+  const std::size_t after = out_.footprint();
+  if (after > before && after > options_.limits.max_output_bytes) {
+    state_ = State::closed;
+    return Error(errc::output_full, std::to_string(after) +
+                                        " bytes of output unread while the peer keeps sending " +
+                                        "requests (max_output_bytes " +
+                                        std::to_string(options_.limits.max_output_bytes) + ")");
+  }
+  return {};
 }
 
 Result<void> ServerSession::process(ByteView in) {
@@ -110,6 +122,12 @@ std::optional<TimePoint> ServerSession::next_deadline() const {
 }
 
 Result<void> ServerSession::on_deadline(TimePoint now) {
+  // An I/O layer that did not call start(): the handshake clock starts at its first timer
+  // check, so a peer that never sends a byte still times out (one timer period late).
+  if (!started_) {
+    started_ = now;
+    return {};
+  }
   auto due = next_deadline();
   if (!due || now < *due) return {};
   bool in_handshake = state_ == State::handshake;

@@ -134,6 +134,7 @@ int main(int argc, char** argv) {
   std::size_t max_connections = 0;
   std::size_t socket_send_buffer = 1024 * 1024;
   double handshake_timeout = 10, idle_timeout = 60, stats_interval = 0;
+  rtmp::Limits limits;
   int tls_port = -1;
   std::string tls_cert, tls_key;
   int http_port = -1;
@@ -194,6 +195,22 @@ int main(int argc, char** argv) {
   app.add_option("--idle-timeout", idle_timeout,
                  "Close a publisher (or a connection that neither publishes nor plays) silent "
                  "for this many seconds (0 = never)")
+      ->capture_default_str();
+  // Caps on what one peer can make the server hold (rtmp::Limits); a peer past one is closed
+  // with a log line naming the cap.
+  app.add_option("--max-message-size", limits.max_message_length,
+                 "Largest incoming RTMP message in bytes, checked at its chunk header before "
+                 "anything is allocated (the wire allows up to 16777215)")
+      ->check(CLI::Range(1024u, 16u * 1024 * 1024))
+      ->capture_default_str();
+  app.add_option("--max-chunk-streams", limits.max_chunk_streams,
+                 "Chunk streams one peer may use (FFmpeg and OBS use fewer than 10)")
+      ->check(CLI::Range(8u, 65599u))
+      ->capture_default_str();
+  app.add_option("--max-output-bytes", limits.max_output_bytes,
+                 "Unread output to one peer (plus 128 bytes per queued message) past which a peer "
+                 "that keeps sending requests (pings, commands) is closed")
+      ->check(CLI::Range(std::size_t{64 * 1024}, std::size_t{1} << 32))
       ->capture_default_str();
   app.add_option("--stats-file", stats_file,
                  "Write per-stream stats as JSON to FILE every second (atomically replaced)");
@@ -282,6 +299,7 @@ int main(int argc, char** argv) {
     opts.demux = false;  // raw messages: relayed as received, demuxed only for codec facts
     opts.handler = relay.handler_factory();
     opts.chunk_size = chunk_size;
+    opts.limits = limits;
     opts.limits.handshake_timeout_ms = static_cast<std::uint32_t>(handshake_timeout * 1000);
     opts.limits.idle_timeout_ms = static_cast<std::uint32_t>(idle_timeout * 1000);
     opts.io_context = &ioc;
@@ -321,11 +339,12 @@ int main(int argc, char** argv) {
   spdlog::info(
       "rtmp-server: gop_cache={} wait_for_publisher={} player_queue_bytes={} "
       "player_queue_ms={} slow_player_timeout={}s record={} publish_key_file={} "
-      "max_connections={}",
+      "max_connections={} max_message_size={} max_chunk_streams={} max_output_bytes={}",
       config.gop.enabled ? "on" : "off",
       config.wait_for_publisher ? fmt::format("{:g}s", wait_for_publisher) : "forever", queue_bytes,
       queue_ms, slow_timeout, record_dir.empty() ? "-" : record_dir,
-      key_file.empty() ? "-" : key_file, max_connections);
+      key_file.empty() ? "-" : key_file, max_connections, limits.max_message_length,
+      limits.max_chunk_streams, limits.max_output_bytes);
 
   std::vector<rtmp::relay::PushTarget> push_targets;
   for (const auto& u : push_urls) push_targets.push_back({u, push_pattern});

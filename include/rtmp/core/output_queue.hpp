@@ -21,6 +21,10 @@ class OutputQueue {
   // Drops the first n bytes (already written).
   void consume(std::size_t n);
   std::size_t size() const noexcept { return bytes_; }
+  // Queued bytes plus an estimate of the heap behind each segment (its buffer allocation,
+  // control block and deque slot): what the queue costs in memory when replies are tiny.
+  std::size_t footprint() const noexcept { return bytes_ + segments_.size() * kSegmentOverhead; }
+  static constexpr std::size_t kSegmentOverhead = 128;
   bool empty() const noexcept { return bytes_ == 0; }
   void clear() noexcept;
 

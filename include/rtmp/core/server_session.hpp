@@ -51,7 +51,16 @@ class ServerSession {
   // Consumes all of `in`. An error means the peer broke the protocol or sent what our
   // limits refuse: close the connection with error().message() as the reason. Everything
   // delivered to the handler before the error stays delivered.
+  // errc::output_full when input that asks for replies (pings, commands) arrives while
+  // more than Limits::max_output_bytes of output (OutputQueue::footprint) is unread: a peer
+  // that floods requests without reading cannot grow the queue without bound.
   Result<void> feed(ByteView in, TimePoint now);
+  // Starts the handshake clock at accept, so a peer that connects and sends nothing is
+  // closed at the handshake timeout too. Without it, the clock starts at the first feed()
+  // or, failing that, the first on_deadline().
+  void start(TimePoint now) {
+    if (!started_) started_ = now;
+  }
   // Timers: handshake timeout and idle timeout. on_deadline returns errc::timeout when due.
   std::optional<TimePoint> next_deadline() const;
   Result<void> on_deadline(TimePoint now);

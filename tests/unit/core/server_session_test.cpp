@@ -457,3 +457,112 @@ TEST(ServerSession, DeferredPublishHoldsInputUntilResolved) {
 
 }  // namespace
 }  // namespace rtmp
+
+// Hostile peers (issue 7; tests/interop/hostile.py runs the same against rtmp-server).
+namespace rtmp {
+namespace {
+
+TEST(ServerSessionHostile, SilentPeerTimesOutFromStart) {
+  RecordingServer h;
+  SessionOptions o;
+  o.limits.handshake_timeout_ms = 100;
+  ServerSession s(o, h);
+  TimePoint t0{};
+  s.start(t0);
+  ASSERT_TRUE(s.next_deadline());
+  EXPECT_EQ(*s.next_deadline(), t0 + std::chrono::milliseconds(100));
+  EXPECT_TRUE(s.on_deadline(t0 + std::chrono::milliseconds(99)));
+  auto r = s.on_deadline(t0 + std::chrono::milliseconds(100));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, errc::timeout);
+  EXPECT_NE(r.error().detail.find("handshake not completed"), std::string::npos);
+  EXPECT_TRUE(s.want_close());
+}
+
+// An I/O layer that never calls start(): a peer that sends nothing used to have no deadline
+// at all, and held its connection forever.
+TEST(ServerSessionHostile, SilentPeerTimesOutFromFirstTimerCheck) {
+  RecordingServer h;
+  SessionOptions o;
+  o.limits.handshake_timeout_ms = 100;
+  ServerSession s(o, h);
+  TimePoint t0{};
+  EXPECT_FALSE(s.next_deadline());
+  EXPECT_TRUE(s.on_deadline(t0));
+  ASSERT_TRUE(s.next_deadline());
+  EXPECT_EQ(*s.next_deadline(), t0 + std::chrono::milliseconds(100));
+  auto r = s.on_deadline(t0 + std::chrono::milliseconds(100));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, errc::timeout);
+}
+
+// Sends `n` PingRequests from the client and feeds them to the server in one piece.
+Result<void> feed_pings(Pair& p, int n) {
+  for (int i = 0; i < n; ++i)
+    p.client->send_message(control::user_control(
+        {control::UserEvent::ping_request, static_cast<std::uint32_t>(i), 0}));
+  Bytes c2s = drain(p.client->output());
+  return p.server->feed(c2s, p.now);
+}
+
+void connect(Pair& p, std::size_t max_output_bytes) {
+  p.sopt.limits.max_output_bytes = max_output_bytes;
+  p.server = std::make_unique<ServerSession>(p.sopt, p.sh);
+  ConnectParams cp;
+  cp.app = "live";
+  p.client->connect(cp);
+  p.pump();
+  ASSERT_EQ(p.server->state(), ServerSession::State::connected);
+}
+
+TEST(ServerSessionHostile, PingFloodWithoutReadingIsClosed) {
+  Pair p(false);
+  connect(p, 64 * 1024);
+  // Each PingResponse is one small queued message: a few bytes on the wire plus the
+  // per-segment estimate, so the cap counts what the replies cost in memory.
+  Result<void> r;
+  int batches = 0;
+  while (r && batches < 100) {
+    r = feed_pings(p, 100);
+    ++batches;
+  }
+  ASSERT_FALSE(r) << "never closed; footprint " << p.server->output().footprint();
+  EXPECT_EQ(r.error().code, errc::output_full);
+  EXPECT_NE(r.error().detail.find("max_output_bytes 65536"), std::string::npos) << r.error().detail;
+  EXPECT_TRUE(p.server->want_close());
+  EXPECT_LE(batches, 5);
+  // Bounded: at most one batch of replies past the cap.
+  EXPECT_LE(p.server->output().footprint(), 64 * 1024 + 100 * (OutputQueue::kSegmentOverhead + 32));
+}
+
+TEST(ServerSessionHostile, PingsAnsweredWhileThePeerReads) {
+  Pair p(false);
+  connect(p, 64 * 1024);
+  // The same volume, with the replies read between batches: never closed.
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(feed_pings(p, 100)) << "batch " << i;
+    drain(p.server->output());
+  }
+  EXPECT_FALSE(p.server->want_close());
+}
+
+TEST(ServerSessionHostile, PlayerBacklogAloneDoesNotClose) {
+  Pair p(false);
+  connect(p, 64 * 1024);
+  // Media queued for a player that does not read (the relay's slow-player policy handles it),
+  // then input that asks for no reply: not closed.
+  std::mt19937 rng(3);
+  for (int i = 0; i < 10; ++i)
+    p.server->send_message(media_message(msg::video, static_cast<std::uint32_t>(i), 1, 20000, rng));
+  ASSERT_GT(p.server->output().footprint(), 64u * 1024);
+  p.client->send_message(control::window_ack_size(5'000'000));
+  ASSERT_TRUE(p.server->feed(drain(p.client->output()), p.now));
+  EXPECT_FALSE(p.server->want_close());
+  // A ping now queues a reply on top of the backlog: closed.
+  auto r = feed_pings(p, 1);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, errc::output_full);
+}
+
+}  // namespace
+}  // namespace rtmp

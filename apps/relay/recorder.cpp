@@ -6,6 +6,9 @@
 #include <cstring>
 #include <ctime>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 namespace rtmp::relay {
 
 namespace fs = std::filesystem;
@@ -60,7 +63,7 @@ Result<std::unique_ptr<Recorder>> Recorder::open(const fs::path& dir, std::strin
   FlvWriter::header(header, true, true);
   if (std::fwrite(header.data(), 1, header.size(), f) != header.size())
     return Error(errc::io_error, "record: write " + path.string() + " failed");
-  r->bytes_ = header.size();
+  r->bytes_ = r->header_bytes_ = header.size();
   return r;
 }
 
@@ -72,9 +75,40 @@ Recorder::~Recorder() {
 }
 
 Result<void> Recorder::fail(std::string what) {
+  const int err = errno;
   failed_ = true;
-  return Error(errc::io_error,
-               "record " + path_.string() + ": " + what + ": " + std::strerror(errno));
+  // stdio hands the kernel a prefix of what it was given, cut anywhere (a partial write()
+  // at the size limit or the last free block). Keep the whole tags of that prefix only.
+  const int fd = fileno(file_);
+  std::uint64_t keep = durable_;
+  std::uint64_t whole = durable_tags_;
+  struct stat st {};
+  if (fstat(fd, &st) == 0) {
+    const auto size = static_cast<std::uint64_t>(st.st_size);
+    if (keep < header_bytes_ && size >= header_bytes_) keep = header_bytes_;
+    for (std::uint64_t end : ends_) {
+      if (end > size) break;
+      keep = end;
+      ++whole;
+    }
+  }
+  // fclose() may still write stdio's buffer (if space came back): cut after it, through a
+  // descriptor of our own.
+  const int cut_fd = dup(fd);
+  std::fclose(file_);
+  file_ = nullptr;
+  const bool cut = cut_fd >= 0 && ftruncate(cut_fd, static_cast<off_t>(keep)) == 0;
+  const int cut_err = errno;
+  if (cut_fd >= 0) ::close(cut_fd);
+  ends_.clear();
+  bytes_ = keep;
+  tags_ = whole;
+  std::string result =
+      cut ? "file cut to " + std::to_string(keep) + " bytes (" + std::to_string(whole) +
+                " whole tags)"
+          : std::string("cannot cut the file to its whole tags: ") + std::strerror(cut_err);
+  return Error(errc::io_error, "record " + path_.string() + ": " + what + ": " +
+                                   std::strerror(err) + "; " + result);
 }
 
 Result<void> Recorder::write(const Message& m, TimePoint now) {
@@ -84,12 +118,16 @@ Result<void> Recorder::write(const Message& m, TimePoint now) {
   if (std::fwrite(buf_.data(), 1, buf_.size(), file_) != buf_.size()) return fail("write");
   bytes_ += buf_.size();
   ++tags_;
+  ends_.push_back(bytes_);
   return tick(now);
 }
 
 Result<void> Recorder::flush(TimePoint now) {
   last_flush_ = now;
   if (std::fflush(file_) != 0) return fail("flush");
+  durable_ = bytes_;
+  durable_tags_ = tags_;
+  ends_.clear();
   return {};
 }
 
@@ -100,10 +138,14 @@ Result<void> Recorder::tick(TimePoint now) {
 
 Result<void> Recorder::close() {
   if (!file_) return {};
-  Result<void> r = failed_ ? Result<void>() : flush(last_flush_);
-  if (std::fclose(file_) != 0 && r) r = fail("close");
+  if (auto r = flush(last_flush_); !r) return r;  // fail() has closed and cut the file
+  const bool ok = std::fclose(file_) == 0;
   file_ = nullptr;
-  return r;
+  if (!ok) {
+    failed_ = true;
+    return Error(errc::io_error, "record " + path_.string() + ": close: " + std::strerror(errno));
+  }
+  return {};
 }
 
 }  // namespace rtmp::relay

@@ -3,7 +3,9 @@
 // Every message is written through a stdio buffer that is flushed to the kernel at least
 // once per flush interval (default 1 s, checked on each message and on tick()), so a crash
 // of the server loses at most the last interval; the file is a valid FLV after any flush
-// (each tag is written whole). No seeking back: the header announces audio and video, as
+// (each tag is written whole). A failed write or flush (disk full, file-size limit) cuts the
+// file back to the last whole tag the kernel got and stops the recording, so what is left is
+// a valid FLV prefix of the stream. No seeking back: the header announces audio and video, as
 // nginx-rtmp's recorder does, and onMetaData is written as received (duration 0 for live).
 // Not thread-safe: owned by a Stream and used under its lock.
 #pragma once
@@ -18,6 +20,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace rtmp::relay {
 
@@ -36,7 +39,8 @@ class Recorder {
   Recorder& operator=(const Recorder&) = delete;
 
   // Audio, video or data (type 18, e.g. onMetaData) message. A write error is returned once
-  // and the recorder stops writing (the stream goes on).
+  // (naming the file, the errno text and where the file was cut) and the recorder stops
+  // writing (the stream goes on).
   Result<void> write(const Message& m, TimePoint now);
   // Flushes if the interval has passed since the last flush.
   Result<void> tick(TimePoint now);
@@ -62,6 +66,13 @@ class Recorder {
   std::chrono::milliseconds interval_;
   TimePoint last_flush_;
   Bytes buf_;  // reused for each tag
+  // Where each tag handed to stdio since the last successful flush ends (file offsets): on a
+  // failure the file is cut at the last one the kernel holds whole. Cleared on each flush,
+  // so it holds one flush interval of tags and keeps its capacity.
+  std::vector<std::uint64_t> ends_;
+  std::uint64_t durable_ = 0;  // file size and tags after the last successful flush
+  std::uint64_t durable_tags_ = 0;
+  std::uint64_t header_bytes_ = 0;
   std::uint64_t bytes_ = 0;
   std::uint64_t tags_ = 0;
   bool failed_ = false;

@@ -5,9 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include <csignal>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include <sys/resource.h>
 
 namespace rtmp::relay {
 namespace {
@@ -99,6 +103,64 @@ TEST(Recorder, NeverOverwritesAndCannotEscapeTheDirectory) {
   EXPECT_NE((*a)->path(), (*b)->path());
   EXPECT_EQ((*a)->path().parent_path(), dir / "_.._up");
   EXPECT_EQ((*b)->path().filename(), "k_.._.._x-19700101T000000Z-1.flv");
+}
+
+// RLIMIT_FSIZE for this process while in scope, SIGXFSZ ignored (as rtmp-server does): a
+// write past the limit is cut short, then fails with EFBIG.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) {
+    getrlimit(RLIMIT_FSIZE, &saved_);
+    old_handler_ = std::signal(SIGXFSZ, SIG_IGN);
+    rlimit l = saved_;
+    l.rlim_cur = bytes;
+    setrlimit(RLIMIT_FSIZE, &l);
+  }
+  ~FileSizeLimit() {
+    setrlimit(RLIMIT_FSIZE, &saved_);
+    std::signal(SIGXFSZ, old_handler_);
+  }
+
+ private:
+  rlimit saved_{};
+  void (*old_handler_)(int) = nullptr;
+};
+
+TEST(Recorder, WriteFailureCutsTheFileToItsWholeTags) {
+  auto dir = fresh_dir("rec4");
+  auto t0 = Clock::now();
+  // Each frame is a 15-byte tag header + 3000 bytes: after the 13-byte file header, three
+  // fit in 10000 bytes and the fourth is cut by the limit at 10000.
+  constexpr std::size_t tag = 11 + 3000 + 4;
+  for (auto interval : {0ms, 1000ms}) {
+    SCOPED_TRACE(interval.count());
+    fs::remove_all(dir);
+    auto r = Recorder::open(dir, "live", "k", utc(0), t0, interval);
+    ASSERT_TRUE(r.has_value());
+    auto& rec = **r;
+    Result<void> result;
+    {
+      FileSizeLimit limit(10000);
+      for (std::uint32_t i = 0; i < 100 && result; ++i)
+        result = rec.write(avc_frame(i * 40, i == 0, 3000 - 9), t0 + i * 10ms);
+      if (result) result = rec.close();  // interval 1000 ms: stdio's buffer fails here
+    }
+    ASSERT_FALSE(result.has_value());
+    const std::string text = result.error().message();
+    EXPECT_NE(text.find(rec.path().string()), std::string::npos) << text;
+    EXPECT_NE(text.find(std::strerror(EFBIG)), std::string::npos) << text;
+    EXPECT_NE(text.find("file cut to " + std::to_string(13 + 3 * tag) + " bytes (3 whole tags)"),
+              std::string::npos)
+        << text;
+    EXPECT_EQ(fs::file_size(rec.path()), 13 + 3 * tag);
+    EXPECT_EQ(read_back(rec.path()).size(), 3u);
+    EXPECT_EQ(rec.tags(), 3u);
+    EXPECT_EQ(rec.bytes(), 13 + 3 * tag);
+    // Stopped: later writes and the close are no-ops, the file stays as cut.
+    EXPECT_TRUE(rec.write(avc_frame(9000, true, 10), t0 + 5s).has_value());
+    EXPECT_TRUE(rec.close().has_value());
+    EXPECT_EQ(fs::file_size(rec.path()), 13 + 3 * tag);
+  }
 }
 
 TEST(Recorder, UnwritableDirectoryIsAnError) {

@@ -85,7 +85,7 @@ def main():
         load.wait()
         alive = server.poll() is None
         pub = events.get("publisher", {})
-        last = samples[-1] if samples else {}
+        last = events.get("done") or (samples[-1] if samples else {})  # final counts
         # RSS after the first minute (the GOP cache and pools are warm) vs at the end.
         warm = next((x for x in samples if x["t"] >= 60), samples[0] if samples else {})
         summary = {
@@ -94,7 +94,7 @@ def main():
             "connect_failed": last.get("connect_failed", -1), "incomplete": last.get("incomplete", -1),
             "published_video": pub.get("video", 0), "publisher_dropped": pub.get("dropped", -1),
             "publisher_error": pub.get("error", "missing"), "server_alive": alive,
-            "rss_warm_mb": warm.get("rss_mb", 0), "rss_end_mb": last.get("rss_mb", 0),
+            "rss_warm_mb": warm.get("rss_mb", 0), "rss_end_mb": samples[-1]["rss_mb"] if samples else 0,
             "rss_max_mb": max((x["rss_mb"] for x in samples), default=0),
             "load_exit": load.returncode,
         }

@@ -93,6 +93,7 @@ struct Player final : rtmp::ClientHandler {
   std::vector<std::uint32_t> latency_us;
   std::uint64_t gaps = 0, stamped = 0;
   std::int64_t last_seq[2] = {-1, -1};
+  std::string first_gap;  // where frames were first missed, for the log
 
   void on_message(const rtmp::Message& m) override {
     bytes.fetch_add(m.size(), std::memory_order_relaxed);
@@ -104,7 +105,13 @@ struct Player final : rtmp::ClientHandler {
     const std::uint64_t now = now_ns();
     ++stamped;
     auto& last = last_seq[m.type == rtmp::msg::video ? 0 : 1];
-    if (last >= 0 && seq > last + 1) gaps += seq - last - 1;
+    if (last >= 0 && seq > last + 1) {
+      if (first_gap.empty())
+        first_gap = std::string(m.type == rtmp::msg::video ? "video" : "audio") + " after " +
+                    std::to_string(last) + " got " + std::to_string(seq) + " (message " +
+                    std::to_string(stamped) + ", ts " + std::to_string(m.timestamp) + ")";
+      gaps += seq - last - 1;
+    }
     if (last < static_cast<std::int64_t>(seq)) last = seq;
     if (sent >= totals->measure_from.load(std::memory_order_relaxed) && !totals->stop)
       latency_us.push_back(static_cast<std::uint32_t>(
@@ -174,7 +181,7 @@ asio::awaitable<void> run_churn(std::string url, rtmp::ClientOptions options, To
     if (r) r = co_await client.async_play();
     if (!r) {
       ++totals.connect_failed;
-      spdlog::warn("churn: connect/play failed: {}", r.error().message());
+      std::fprintf(stderr, "churn: connect/play failed: %s\n", r.error().message().c_str());
     } else {
       ++totals.current;
       const auto start = Clock::now();
@@ -190,10 +197,11 @@ asio::awaitable<void> run_churn(std::string url, rtmp::ClientOptions options, To
       const bool no_video = played >= 3 && p.last_seq[0] < 0;
       if (early || no_video || p.gaps > 0) {
         ++totals.incomplete;
-        spdlog::warn("churn: incomplete session: {}",
-                     early      ? "ended: " + p.error
-                     : no_video ? std::string("no video")
-                                : std::to_string(p.gaps) + " frames missed");
+        const std::string why =
+            early      ? "ended: " + p.error
+            : no_video ? std::string("no video")
+                       : std::to_string(p.gaps) + " frames missed, first: " + p.first_gap;
+        std::fprintf(stderr, "churn: incomplete session: %s\n", why.c_str());
       } else {
         ++totals.completed;
       }

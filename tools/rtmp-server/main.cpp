@@ -30,6 +30,8 @@
 #include <sstream>
 #include <thread>
 
+#include <sys/resource.h>
+
 namespace {
 
 namespace asio = boost::asio;
@@ -109,6 +111,19 @@ bool write_stats_file(const std::filesystem::path& path, const std::string& text
   std::error_code ec;
   std::filesystem::rename(tmp, path, ec);
   return !ec;
+}
+
+// Every connection is a descriptor: take the hard limit, as the soft default (often 1024)
+// would refuse players long before memory runs out. Returns the limit in force.
+std::uint64_t raise_fd_limit() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return 0;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rlimit want = rl;
+    want.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &want) == 0) rl = want;
+  }
+  return rl.rlim_cur;
 }
 
 }  // namespace
@@ -255,6 +270,7 @@ int main(int argc, char** argv) {
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   spdlog::set_level(spdlog::level::from_str(log_level));
 
+  const std::uint64_t open_files = raise_fd_limit();
   RelayConfig config;
   config.gop.enabled = gop_cache == "on" || gop_cache == "true";
   config.enforce_player_caps = player_caps == "enforce";
@@ -339,12 +355,13 @@ int main(int argc, char** argv) {
   spdlog::info(
       "rtmp-server: gop_cache={} wait_for_publisher={} player_queue_bytes={} "
       "player_queue_ms={} slow_player_timeout={}s record={} publish_key_file={} "
-      "max_connections={} max_message_size={} max_chunk_streams={} max_output_bytes={}",
+      "max_connections={} max_message_size={} max_chunk_streams={} max_output_bytes={} "
+      "open_files={}",
       config.gop.enabled ? "on" : "off",
       config.wait_for_publisher ? fmt::format("{:g}s", wait_for_publisher) : "forever", queue_bytes,
       queue_ms, slow_timeout, record_dir.empty() ? "-" : record_dir,
       key_file.empty() ? "-" : key_file, max_connections, limits.max_message_length,
-      limits.max_chunk_streams, limits.max_output_bytes);
+      limits.max_chunk_streams, limits.max_output_bytes, open_files);
 
   std::vector<rtmp::relay::PushTarget> push_targets;
   for (const auto& u : push_urls) push_targets.push_back({u, push_pattern});

@@ -109,16 +109,27 @@ Result<void> ServerSession::resolve(const Decision& d) {
   return process(held);
 }
 
+std::optional<TimePoint> ServerSession::setup_deadline() const {
+  // The connect command is due within the handshake timeout too (once it arrived, a
+  // deferred decision may take its time): a peer trickling its connect one byte at a time
+  // would reset the idle timer with each byte and hold the connection forever.
+  if (!started_ || !(state_ == State::handshake || (state_ == State::connecting && !pending_)))
+    return std::nullopt;
+  return *started_ + std::chrono::milliseconds(options_.limits.handshake_timeout_ms);
+}
+
 std::optional<TimePoint> ServerSession::next_deadline() const {
   if (state_ == State::closed || !started_) return std::nullopt;
-  if (state_ == State::handshake)
-    return *started_ + std::chrono::milliseconds(options_.limits.handshake_timeout_ms);
+  std::optional<TimePoint> due = setup_deadline();
+  if (state_ == State::handshake) return due;
   // Players legitimately send nothing for long periods; only idle publishers and
   // connections that never get to publish or play time out.
   bool idle_matters = !publishing_.empty() || playing_.empty();
-  if (options_.limits.idle_timeout_ms > 0 && idle_matters && last_input_)
-    return *last_input_ + std::chrono::milliseconds(options_.limits.idle_timeout_ms);
-  return std::nullopt;
+  if (options_.limits.idle_timeout_ms > 0 && idle_matters && last_input_) {
+    auto idle = *last_input_ + std::chrono::milliseconds(options_.limits.idle_timeout_ms);
+    if (!due || idle < *due) due = idle;
+  }
+  return due;
 }
 
 Result<void> ServerSession::on_deadline(TimePoint now) {
@@ -131,10 +142,15 @@ Result<void> ServerSession::on_deadline(TimePoint now) {
   auto due = next_deadline();
   if (!due || now < *due) return {};
   bool in_handshake = state_ == State::handshake;
+  auto setup = setup_deadline();
   state_ = State::closed;
   if (in_handshake)
     return Error(errc::timeout, "handshake not completed within " +
                                     std::to_string(options_.limits.handshake_timeout_ms) + " ms");
+  if (setup && now >= *setup)
+    return Error(errc::timeout, "no connect command within " +
+                                    std::to_string(options_.limits.handshake_timeout_ms) +
+                                    " ms of the connection's start");
   return Error(errc::timeout,
                "no data received for " + std::to_string(options_.limits.idle_timeout_ms) + " ms");
 }

@@ -29,7 +29,7 @@ hostile_test(fixture)
 set_tests_properties(interop.hostile.fixture PROPERTIES
   LABELS "interop;hostile" TIMEOUT 120 FIXTURES_SETUP hostile_fixture SKIP_RETURN_CODE 77)
 
-foreach(case slowloris no_handshake connect_flood big_message big_message_capped chunk_size_1
+foreach(case slowloris slowloris_connect no_handshake connect_flood big_message big_message_capped chunk_size_1
              abort_flood csid_flood ping_flood amf_deep amf_strict_array amf_ecma_array
              out_of_order publish_unknown_stream random_after_connect)
   hostile_test(${case})

@@ -19,6 +19,7 @@ attacker (raw sockets, its own handshake/chunk/AMF0 encoder below) runs the case
 | case | attack | closed with (log) | RSS allowance |
 |---|---|---|---|
 | slowloris | 20 connections send C0+C1 at 1 byte/s | `timeout: handshake not completed within 2000 ms` | 20 x 64 KiB |
+| slowloris_connect | 20 connections complete the handshake, then send their connect at 1 byte/s (each byte would reset the 3 s idle timer) | `timeout: no connect command within 2000 ms of the connection's start` | 20 x 64 KiB |
 | no_handshake | 20 connect and send nothing, 20 send C0+C1 and never C2 | same | 40 x 64 KiB |
 | connect_flood | 10,000 connects closed at once (10 batches of 1,000 opened, then all closed; odd batches with RST); after each batch the server's fds return to their count before | `peer closed the connection` or `Connection reset by peer`, 10,000 lines | 1,000 x 48 KiB (one batch; ~32 KiB per connection measured) |
 | big_message | 20 connections declare a 16 MiB - 1 message (type 0 header) and send 1 byte, then go silent; one declares three on three chunk streams (128 bytes each) | idle: `timeout: no data received for 3000 ms`; three: `too_many_partial_messages` | 20 x (64 KiB + 2 x 64 KiB) |
@@ -380,6 +381,38 @@ def case_slowloris(ctx):
     return len(peers) * 64 * KIB
 
 
+def case_slowloris_connect(ctx):
+    peers = []
+    for _ in range(20):
+        p = ctx.peer()
+        p.handshake()
+        peers.append(p)
+    wire = chunked(3, 20, 0, command("connect", 1, amf_obj([("app", amf_str("live"))])), 128)
+    t0 = time.monotonic()
+    closed = set()
+    i = 0
+    # 1 byte per second: each byte would reset a plain idle timer (3 s here).
+    while len(closed) < len(peers) and i < len(wire) and time.monotonic() - t0 < HANDSHAKE_TIMEOUT_S + 8:
+        for p in peers:
+            if p.port not in closed and (not send_ignoring_close(p, wire[i:i + 1]) or p.wait_closed(0.001)):
+                closed.add(p.port)
+        i += 1
+        time.sleep(1.0)
+    for p in peers:
+        if p.port not in closed and p.wait_closed(0.5):
+            closed.add(p.port)
+        ctx.expect.append((p.port, r"timeout: no connect command within %d ms of the connection's start"
+                           % (HANDSHAKE_TIMEOUT_S * 1000)))
+    ctx.notes.append("slowloris_connect: %d of %d closed by the server after %d bytes of connect each, %.1fs"
+                     % (len(closed), len(peers), i, time.monotonic() - t0))
+    if len(closed) != len(peers):
+        raise rt.TestFailure("%d connections trickling their connect still open %.1fs after the handshake"
+                             % (len(peers) - len(closed), time.monotonic() - t0))
+    for p in peers:
+        p.close()
+    return len(peers) * 64 * KIB
+
+
 def case_no_handshake(ctx):
     silent = [ctx.peer() for _ in range(20)]
     half = [ctx.peer() for _ in range(20)]
@@ -664,6 +697,7 @@ def case_random_after_connect(ctx):
 
 CASES = {
     "slowloris": (case_slowloris, []),
+    "slowloris_connect": (case_slowloris_connect, []),
     "no_handshake": (case_no_handshake, []),
     "connect_flood": (case_connect_flood, []),
     "big_message": (case_big_message, []),

@@ -205,7 +205,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--max-connections", max_connections, "Refuse connections past N (0 = no limit)")
       ->capture_default_str();
-  app.add_option("--handshake-timeout", handshake_timeout, "Seconds to complete the handshake")
+  app.add_option("--handshake-timeout", handshake_timeout,
+                 "Seconds to complete the handshake and send the connect command")
       ->capture_default_str();
   app.add_option("--idle-timeout", idle_timeout,
                  "Close a publisher (or a connection that neither publishes nor plays) silent "

@@ -61,7 +61,9 @@ class ServerSession {
   void start(TimePoint now) {
     if (!started_) started_ = now;
   }
-  // Timers: handshake timeout and idle timeout. on_deadline returns errc::timeout when due.
+  // Timers: handshake timeout (the handshake and the connect command must both arrive
+  // within Limits::handshake_timeout_ms of the start) and idle timeout. on_deadline returns
+  // errc::timeout when due.
   std::optional<TimePoint> next_deadline() const;
   Result<void> on_deadline(TimePoint now);
 
@@ -107,6 +109,7 @@ class ServerSession {
   void close() { state_ = State::closed; }
 
  private:
+  std::optional<TimePoint> setup_deadline() const;
   Result<void> on_message(const Message& m);
   Result<void> on_command_message(const Message& m);
   Result<void> on_data_message(const Message& m);

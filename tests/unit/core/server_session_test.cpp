@@ -566,3 +566,62 @@ TEST(ServerSessionHostile, PlayerBacklogAloneDoesNotClose) {
 
 }  // namespace
 }  // namespace rtmp
+
+namespace rtmp {
+namespace {
+
+// A peer that completes the handshake and then trickles its connect one byte at a time:
+// each byte resets the idle timer, so only the setup deadline closes it.
+TEST(ServerSessionHostile, ConnectTrickledAfterHandshakeTimesOut) {
+  Pair p(false);
+  p.sopt.limits.handshake_timeout_ms = 2000;
+  p.sopt.limits.idle_timeout_ms = 1000;
+  p.server = std::make_unique<ServerSession>(p.sopt, p.sh);
+  ConnectParams cp;
+  cp.app = "live";
+  p.client->connect(cp);
+  Bytes c0c1 = drain(p.client->output());
+  ASSERT_TRUE(p.server->feed(c0c1, p.now));
+  ASSERT_TRUE(p.client->feed(drain(p.server->output()), p.now));
+  Bytes rest = drain(p.client->output());  // C2 + the connect command
+  ASSERT_GT(rest.size(), 1536u + 10);
+  ASSERT_TRUE(p.server->feed(ByteView(rest).first(1536), p.now));
+  ASSERT_EQ(p.server->state(), ServerSession::State::connecting);
+  Result<void> r;
+  std::size_t i = 1536;
+  TimePoint t = p.now;
+  for (; i < rest.size() - 1 && r; ++i) {
+    t += std::chrono::milliseconds(500);  // within the idle timeout each time
+    r = p.server->on_deadline(t);
+    if (r) {
+      ASSERT_TRUE(p.server->feed(ByteView(rest).subspan(i, 1), t));
+    }
+  }
+  ASSERT_FALSE(r) << "still open after " << i - 1536 << " bytes";
+  EXPECT_EQ(r.error().code, errc::timeout);
+  EXPECT_NE(r.error().detail.find("no connect command within 2000 ms"), std::string::npos)
+      << r.error().detail;
+  EXPECT_EQ(t, p.now + std::chrono::milliseconds(2000));
+  EXPECT_TRUE(p.sh.events.empty());
+}
+
+// Once the connect arrived, the setup deadline is over: a connected peer that waits longer
+// than the handshake timeout is subject to the idle timeout only.
+TEST(ServerSessionHostile, SetupDeadlineEndsAtConnect) {
+  Pair p(false);
+  p.sopt.limits.handshake_timeout_ms = 2000;
+  p.sopt.limits.idle_timeout_ms = 60'000;
+  p.server = std::make_unique<ServerSession>(p.sopt, p.sh);
+  ConnectParams cp;
+  cp.app = "live";
+  p.client->connect(cp);
+  p.pump();
+  ASSERT_EQ(p.server->state(), ServerSession::State::connected);
+  ASSERT_TRUE(p.server->next_deadline());
+  EXPECT_EQ(*p.server->next_deadline(), p.now + std::chrono::milliseconds(60'000));
+  EXPECT_TRUE(p.server->on_deadline(p.now + std::chrono::milliseconds(5000)));
+  EXPECT_FALSE(p.server->want_close());
+}
+
+}  // namespace
+}  // namespace rtmp

@@ -27,7 +27,9 @@ struct RelayConfig {
   // backlog is below half of both caps.
   std::size_t player_queue_bytes = 16 * 1024 * 1024;
   std::uint32_t player_queue_ms = 10'000;
-  // A player still skipping after this long is disconnected ("too slow").
+  // A player still skipping after this long is disconnected ("too slow"); so is one that
+  // writes nothing at all for this long while data waits for it ("stalled": paused or
+  // blackholed, also when it is not skipping, e.g. after an unpublish).
   std::chrono::milliseconds slow_player_timeout{30'000};
   // --record DIR (empty: no recording) and how often the file is flushed.
   std::filesystem::path record_dir;

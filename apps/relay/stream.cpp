@@ -373,6 +373,7 @@ Decision Stream::play(const std::shared_ptr<Session>& session, std::uint32_t str
   pl.stream_id = stream_id;
   pl.chunk_size = session->chunk_size();
   pl.joined = now;
+  pl.progress_at = now;
   pl.kind = kind;
   if (caps) pl.caps = *caps;
   ++players_total_;
@@ -458,7 +459,7 @@ void Stream::deliver(Player& pl, Packet& p, TimePoint now) {
     else if (!early_audio)
       return;
   }
-  pl.backlog.update(pl.session->pending_output());
+  note_progress(pl, now);
   const Backlog& b = pl.backlog;
   const bool over = b.bytes() > config_.player_queue_bytes ||
                     b.duration_ms() > config_.player_queue_ms || b.full();
@@ -512,6 +513,30 @@ void Stream::send_user_control(Player& pl, int event) {
   pl.session->send_encoded(make_shared_bytes(std::move(wire)), m);
 }
 
+void Stream::note_progress(Player& pl, TimePoint now) {
+  pl.backlog.update(pl.session->pending_output());
+  const std::uint64_t written = pl.backlog.total_sent() - pl.backlog.bytes();
+  if (pl.backlog.bytes() == 0 || written != pl.written_seen) {
+    pl.written_seen = written;
+    pl.progress_at = now;
+  }
+}
+
+bool Stream::stalled(const Player& pl, TimePoint now) const {
+  return pl.backlog.bytes() > 0 && now - pl.progress_at > config_.slow_player_timeout;
+}
+
+void Stream::disconnect_stalled(Player& pl, TimePoint now) {
+  ++slow_disconnects_;
+  spdlog::warn(
+      "relay: player stalled app={} key={} session={} remote={}: nothing written for {:.1f}s "
+      "(backlog_bytes={} backlog_ms={}): disconnecting",
+      app_, key_, pl.id, pl.session->remote_address(), seconds(now - pl.progress_at),
+      pl.backlog.bytes(), pl.backlog.duration_ms());
+  log_player_left(pl, "stalled");
+  pl.session->abort(Error(errc::timeout, "player stalled: disconnected by the relay"));
+}
+
 void Stream::disconnect_slow(Player& pl, TimePoint now) {
   ++slow_disconnects_;
   spdlog::warn(
@@ -554,6 +579,9 @@ void Stream::tick(TimePoint now) {
       remove_player(i, "no publisher");
     } else if (pl.skipping && now - pl.skip_since > config_.slow_player_timeout) {
       disconnect_slow(pl, now);
+      players_.erase(players_.begin() + static_cast<std::ptrdiff_t>(i));
+    } else if (note_progress(pl, now); stalled(pl, now)) {
+      disconnect_stalled(pl, now);
       players_.erase(players_.begin() + static_cast<std::ptrdiff_t>(i));
     }
   }

@@ -125,6 +125,11 @@ class Stream {
     std::optional<TimePoint> wait_deadline;  // waiting for a publisher until then
     std::optional<TimePoint> eof_due;        // StreamEOF to send (see unpublish)
     std::uint64_t frames_sent = 0, frames_dropped = 0, bytes_sent = 0;
+    // Write progress: bytes written when last seen, and when the backlog last emptied or
+    // moved. A player that writes nothing for the slow-player timeout is dropped even when
+    // it is not skipping (after an unpublish there is nothing to skip).
+    std::uint64_t written_seen = 0;
+    TimePoint progress_at;
     PlayerKind kind = PlayerKind::full;
     std::optional<ConnectCaps> caps;  // none: relay-internal, unchecked
   };
@@ -142,6 +147,9 @@ class Stream {
   void send_user_control(Player& pl, int event);
   bool is_start(const Packet& p) const;
   void disconnect_slow(Player& pl, TimePoint now);
+  void note_progress(Player& pl, TimePoint now);
+  bool stalled(const Player& pl, TimePoint now) const;
+  void disconnect_stalled(Player& pl, TimePoint now);
   void remove_player(std::size_t index, std::string_view reason);
   void learn_codec(const Packet& p);
   void learn_track_codecs(const Message& m);

@@ -4,12 +4,13 @@ if(NOT TARGET rtmp-server)
   return()
 endif()
 foreach(case publisher_kill_python publisher_kill_ffmpeg player_kill player_blackhole
-             disk_full_fsize disk_full_tmpfs)
+             player_blackhole_at_end disk_full_fsize disk_full_tmpfs)
   relay_test(faults.${case} faults.py --case ${case})
   set_tests_properties(interop.faults.${case} PROPERTIES TIMEOUT 90)
 endforeach()
-# A 2 s stall judged against a 2 s timeout, with RSS sampled: alone.
-set_tests_properties(interop.faults.player_blackhole PROPERTIES RUN_SERIAL TRUE)
+# Stalls judged against a 3 s timeout, with RSS sampled: alone.
+set_tests_properties(interop.faults.player_blackhole interop.faults.player_blackhole_at_end
+                     PROPERTIES RUN_SERIAL TRUE)
 # Timestamps from 2^24 - 3000 and 2^32 - 3000 ms: across the extended-timestamp threshold
 # and the 32-bit wrap, relayed with the same 32-bit timestamps to rtmp-play and FFmpeg.
 # Published by the Python client (type 1 headers: the wrap is in a delta) and rtmp-publish.

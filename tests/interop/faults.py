@@ -5,6 +5,7 @@ publisher_kill_python  a Python publisher sends half of a large video message an
 publisher_kill_ffmpeg  FFmpeg publishing 20 Mb/s is SIGKILLed mid-stream
 player_kill            a player of a 20 Mb/s stream is SIGKILLed while the relay writes to it
 player_blackhole       a player is SIGSTOPped for longer than --slow-player-timeout
+player_blackhole_at_end  the same, 1 s before the publisher ends
 disk_full_fsize        --record under RLIMIT_FSIZE (writes fail with EFBIG)
 disk_full_tmpfs        --record on a 256 KiB tmpfs (writes fail with ENOSPC; skipped if it
                        cannot be mounted)
@@ -55,12 +56,14 @@ def play_session(server, key, nth):
 
 
 def start_players(args, server, work, kinds, key="key", prefix=""):
-    """Players joined before the publisher, each waiting: [(name, Process, out)]."""
+    """Players joined before the publisher, each waiting: [(name, Process, out)]. rtmp-play
+    logs the statuses it gets (-v)."""
     players = []
     for k in kinds:
         name = prefix + k
         out = os.path.join(work, name + ".flv")
-        players.append((name, rt.Process(name, ru.player_cmd(k, server.url(key), out, args.play), work), out))
+        cmd = ru.player_cmd(k, server.url(key), out, args.play) + (["-v"] if k == "rtmp-play" else [])
+        players.append((name, rt.Process(name, cmd, work), out))
         server.wait_log(r"relay: play app=live key=%s .*state=waiting_for_publisher" % key, len(players), 20)
     return players
 
@@ -182,8 +185,10 @@ def case_publisher_kill(args, work, python_publisher):
     whole = (len(got_rec["video"]), len(got_rec["audio"]))
     # Every player got exactly what the recording holds: the same whole frames.
     check_prefix_players(players, rcs, expected, problems, whole)
-    for name, _, out in players:
+    for name, pr, out in players:
         if name == "rtmp-play" and rcs[name] == 0:
+            if "NetStream.Play.UnpublishNotify" not in open(pr.err_path, errors="replace").read():
+                problems.append("rtmp-play: no NetStream.Play.UnpublishNotify in its log\n%s" % pr.logs())
             got = fu.media_records(rt.read_flv(out))
             if got != rec_media:
                 problems.append("rtmp-play: %d media tags differ from the recording's %d (type, ts, size, crc)"
@@ -254,7 +259,9 @@ def check_full_players(players, rcs, fixture):
     return problems
 
 
-def case_player_blackhole(args, work):
+def case_player_blackhole(args, work, at_end=False):
+    """at_end: the player is stopped 1 s before the publisher ends, so the relay's skipping
+    (which an unpublish resets) does not last the timeout; it must be dropped anyway."""
     # 12 s of 20 Mb/s: a player stopped for the 3 s timeout would pin ~8 MB if nothing
     # bounded its queue, against the 2 MB of --player-queue-bytes.
     fixture = fu.looped_fixture(rt.fixture_path(args.fixtures, "h264_20mbit"), 4,
@@ -280,21 +287,28 @@ def case_player_blackhole(args, work):
         pub = rt.Process("publisher", ru.publish_cmd(server.url(), fixture), work)
         server.wait_log(r"relay: publish app=live key=key ", 1, 20)
         rss = fu.RssSampler(server.proc.proc.pid)
-        time.sleep(2.0)
-        before = max(rss.samples[-10:])
+        # 5 s in: the GOP caches and the buffer pool have grown to their steady size (RSS
+        # rises by ~6 MB over the first seconds of a 20 Mb/s stream with no stall at all).
+        stop_at = 11.0 if at_end else 5.0
+        time.sleep(stop_at)
+        before = max(rss.samples)
         victim.proc.send_signal(signal.SIGSTOP)
         t_stop = time.monotonic()
-        print("victim %s (session %s) SIGSTOPped 2 s into the stream; server RSS %.1f MB"
-              % (kind, vid, before / 1024))
-        m = server.wait_log(r"relay: player too slow app=live key=key session=%s .*still behind after ([\d.]+)s "
-                            r"\(backlog_bytes=(\d+)" % vid, 1, 20)[0]
+        print("victim %s (session %s) SIGSTOPped %.0f s into the 12 s stream; server RSS %.1f MB"
+              % (kind, vid, stop_at, before / 1024))
+        # Behind and skipping for the timeout ("too slow"), or writing nothing at all for it
+        # ("stalled": after an unpublish there is nothing to skip).
+        line = server.wait_log(r"relay: player (too slow|stalled) app=live key=key session=%s .*" % vid, 1, 20)[0]
         stalled = time.monotonic() - t_stop
-        print("server: %s" % m.group(0))
-        server.wait_log(r"relay: player left app=live key=key session=%s reason=\"too slow\"" % vid, 1, 5)
-        if float(m.group(1)) < timeout_s:
-            problems.append("dropped after %s s behind, before the %s s timeout" % (m.group(1), timeout_s))
-        if int(m.group(2)) > queue_bytes * 2:
-            problems.append("backlog %s bytes at the drop, over twice --player-queue-bytes" % m.group(2))
+        print("server: %s" % line.group(0))
+        server.wait_log(r"relay: player left app=live key=key session=%s reason=\"%s\"" % (vid, line.group(1)),
+                        1, 5)
+        secs = re.search(r"(?:after|for) ([\d.]+)s", line.group(0))
+        backlog = re.search(r"backlog_bytes=(\d+)", line.group(0))
+        if not secs or float(secs.group(1)) < timeout_s:
+            problems.append("dropped before the %s s timeout: %s" % (timeout_s, line.group(0)))
+        if not backlog or int(backlog.group(1)) > queue_bytes * 2:
+            problems.append("backlog at the drop over twice --player-queue-bytes: %s" % line.group(0))
         victim.proc.send_signal(signal.SIGCONT)
         vrc = victim.wait(10)
         print("victim resumed after %.1f s stopped: exited %s (its connection was closed)" % (stalled, vrc))
@@ -319,11 +333,10 @@ def case_player_blackhole(args, work):
                 p.kill()
         server.kill()
     # What the stalled player may pin: its queue (--player-queue-bytes of references to the
-    # shared encoded messages, which the GOP cache may hold as well) plus what the kernel
-    # buffer keeps; 4 MB for the allocator (glibc keeps freed 1 MB keyframes) and the GOP
-    # caches (one 20 Mb/s GOP is 2.5-3.2 MB,
-    # already in `before`, but the next one may be larger).
-    bound = before + (queue_bytes + 4 * 1024 * 1024) // 1024
+    # shared encoded messages) and what the kernel buffers keep; 3 MB for the allocator and
+    # the GOP caches (a 20 Mb/s GOP is 2.5-3.2 MB, keyframes up to 1 MB). Unbounded, 3 s of
+    # stall would pin 7.5 MB more.
+    bound = before + (queue_bytes + 3 * 1024 * 1024) // 1024
     print("server RSS: %.1f MB before the stall, peak %.1f MB (bound %.1f MB)"
           % (before / 1024, peak / 1024, bound / 1024))
     if peak > bound:
@@ -414,7 +427,7 @@ def disk_full(args, work, rec_dir, errtext, fsize=None):
 def main():
     p = ru.arg_parser(__doc__)
     p.add_argument("--case", required=True, choices=["publisher_kill_python", "publisher_kill_ffmpeg", "player_kill",
-                                                     "player_blackhole", "disk_full_fsize", "disk_full_tmpfs"])
+                                                     "player_blackhole", "player_blackhole_at_end", "disk_full_fsize", "disk_full_tmpfs"])
     args = p.parse_args()
     rt.require_tools("ffmpeg", "ffprobe")
 
@@ -425,8 +438,8 @@ def main():
             problems = case_publisher_kill(args, work, c.endswith("python"))
         elif c == "player_kill":
             problems = case_player_kill(args, work)
-        elif c == "player_blackhole":
-            problems = case_player_blackhole(args, work)
+        elif c.startswith("player_blackhole"):
+            problems = case_player_blackhole(args, work, c.endswith("at_end"))
         else:
             problems = case_disk_full(args, work, c.rsplit("_", 1)[1])
         if problems:

@@ -337,6 +337,40 @@ TEST_F(StreamTest, SlowPlayerFoundDuringFanOutIsDisconnectedToo) {
   EXPECT_EQ(s->stats(t0_).players, 0u);
 }
 
+TEST_F(StreamTest, PlayerThatWritesNothingIsDisconnectedEvenWhenNotSkipping) {
+  RelayConfig c;
+  c.slow_player_timeout = 5s;  // the queue caps stay at their defaults: nobody skips
+  auto s = make(c);
+  auto pub = session(), stalled = session(), reading = session(), slowly = session();
+  s->publish(pub, 1, t0_, nullptr);
+  s->play(stalled, 1, t0_);
+  s->play(reading, 1, t0_);
+  s->play(slowly, 1, t0_);
+  s->on_message(pub->id(), avc_frame(0, true, 2000), t0_);
+  stalled->pending = stalled->sent_bytes();  // paused: never writes a byte
+  s->on_message(pub->id(), avc_frame(40, false, 2000), t0_ + 1s);
+  stalled->pending = stalled->sent_bytes();
+  slowly->pending = slowly->sent_bytes();
+  // The stream ends: an unpublish clears any skipping, the players wait for the next one.
+  s->unpublish(pub->id(), t0_ + 2s, "end");
+  for (auto t = 2s; t <= 5s; t += 1s) {
+    s->tick(t0_ + t);
+    slowly->pending = slowly->pending - 100;  // writes a little every second
+  }
+  EXPECT_FALSE(stalled->aborted);  // 5 s since its backlog began: not more than the timeout
+  s->tick(t0_ + 5100ms);
+  EXPECT_TRUE(stalled->aborted);
+  EXPECT_FALSE(reading->aborted);
+  EXPECT_FALSE(slowly->aborted);
+  auto st = s->stats(t0_ + 6s);
+  EXPECT_EQ(st.players, 2u);
+  EXPECT_EQ(st.players_dropped_slow, 1u);
+  // A player that writes nothing but has nothing waiting is fine.
+  slowly->pending = 0;
+  s->tick(t0_ + 60s);
+  EXPECT_EQ(s->stats(t0_ + 60s).players, 2u);
+}
+
 TEST_F(StreamTest, LeaveAndUnused) {
   auto s = make();
   auto pub = session(), player = session();

@@ -90,7 +90,7 @@ struct Player final : rtmp::ClientHandler {
   // --latency / --churn: receive - send in microseconds, and sequence gaps per track.
   bool stamps = false;
   const Totals* totals = nullptr;
-  std::vector<std::uint32_t> latency_us;
+  std::vector<std::uint32_t> latency_us[2];  // video, audio
   std::uint64_t gaps = 0, stamped = 0;
   std::int64_t last_seq[2] = {-1, -1};
   std::string first_gap;  // where frames were first missed, for the log
@@ -114,7 +114,7 @@ struct Player final : rtmp::ClientHandler {
     }
     if (last < static_cast<std::int64_t>(seq)) last = seq;
     if (sent >= totals->measure_from.load(std::memory_order_relaxed) && !totals->stop)
-      latency_us.push_back(static_cast<std::uint32_t>(
+      latency_us[m.type == rtmp::msg::video ? 0 : 1].push_back(static_cast<std::uint32_t>(
           std::min<std::uint64_t>(now > sent ? (now - sent) / 1000 : 0, UINT32_MAX)));
   }
   void on_disconnect(const rtmp::Error& reason) override {
@@ -482,28 +482,34 @@ int main(int argc, char** argv) {
 
   if (latency) {
     // Players are stopped: their samples can be read.
-    std::vector<std::uint32_t> all;
+    std::vector<std::uint32_t> all, track[2];
     std::uint64_t gaps = 0, stamped = 0;
     std::size_t without = 0;
     for (auto& p : ps) {
-      all.insert(all.end(), p->latency_us.begin(), p->latency_us.end());
+      for (int k = 0; k < 2; ++k) {
+        all.insert(all.end(), p->latency_us[k].begin(), p->latency_us[k].end());
+        track[k].insert(track[k].end(), p->latency_us[k].begin(), p->latency_us[k].end());
+      }
       gaps += p->gaps;
       stamped += p->stamped;
-      without += p->latency_us.empty();
+      without += p->latency_us[0].empty() && p->latency_us[1].empty();
     }
-    auto pct = [&](double q) -> double {
-      if (all.empty()) return -1;
-      auto k = static_cast<std::size_t>(q * static_cast<double>(all.size() - 1));
-      std::nth_element(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(k), all.end());
-      return all[k] / 1000.0;
+    auto pct = [](std::vector<std::uint32_t>& v, double q) -> double {
+      if (v.empty()) return -1;
+      auto k = static_cast<std::size_t>(q * static_cast<double>(v.size() - 1));
+      std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+      return v[k] / 1000.0;
     };
-    const double p50 = pct(0.5), p99 = pct(0.99), mx = pct(1.0);
-    char line[512];
+    char line[640];
     std::snprintf(line, sizeof line,
                   "{\"event\":\"latency\",\"samples\":%zu,\"median_ms\":%.3f,\"p99_ms\":%.3f,"
-                  "\"max_ms\":%.3f,\"gaps\":%llu,\"stamped\":%llu,\"players_without_samples\":%zu}",
-                  all.size(), p50, p99, mx, static_cast<unsigned long long>(gaps),
-                  static_cast<unsigned long long>(stamped), without);
+                  "\"max_ms\":%.3f,\"video_median_ms\":%.3f,\"video_p99_ms\":%.3f,"
+                  "\"audio_median_ms\":%.3f,\"audio_p99_ms\":%.3f,\"gaps\":%llu,\"stamped\":%llu,"
+                  "\"players_without_samples\":%zu}",
+                  all.size(), pct(all, 0.5), pct(all, 0.99), pct(all, 1.0), pct(track[0], 0.5),
+                  pct(track[0], 0.99), pct(track[1], 0.5), pct(track[1], 0.99),
+                  static_cast<unsigned long long>(gaps), static_cast<unsigned long long>(stamped),
+                  without);
     print(line);
   }
   if (publish) {

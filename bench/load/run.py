@@ -194,11 +194,15 @@ def run_latency(kind, args, n, work):
         if line.get("event") != "playing":
             raise RuntimeError("rtmp-load: %r" % line)
         cpu0, t0 = proc_cpu(server.pid), time.monotonic()
+        lcpu0 = lcpu1 = proc_cpu(load.pid)
         rss = [proc_rss_kb(server.pid)]
         cpu1, t1 = cpu0, t0
         while load.poll() is None:
             rss.append(proc_rss_kb(server.pid))
-            cpu1, t1 = proc_cpu(server.pid), time.monotonic()
+            try:
+                cpu1, t1, lcpu1 = proc_cpu(server.pid), time.monotonic(), proc_cpu(load.pid)
+            except OSError:  # rtmp-load just exited
+                pass
             time.sleep(0.5)
         events = read_events(load)
         lat, done, pub = events.get("latency", {}), events.get("done", {}), events.get("publisher", {})
@@ -208,7 +212,10 @@ def run_latency(kind, args, n, work):
             "p99_ms": lat.get("p99_ms", -1), "max_ms": lat.get("max_ms", -1), "gaps": lat.get("gaps", -1),
             "ended": done.get("ended", -1), "published_video": pub.get("video", 0),
             "published_audio": pub.get("audio", 0), "publisher_dropped": pub.get("dropped", -1),
+            "video_median_ms": lat.get("video_median_ms", -1), "video_p99_ms": lat.get("video_p99_ms", -1),
+            "audio_median_ms": lat.get("audio_median_ms", -1), "audio_p99_ms": lat.get("audio_p99_ms", -1),
             "cpu_pct": 100 * (cpu1 - cpu0) / max(t1 - t0, 1e-9), "rss_peak_mb": max(rss) / 1024,
+            "load_cpu_pct": 100 * (lcpu1 - lcpu0) / max(t1 - t0, 1e-9),
         }
     finally:
         if load:
@@ -260,12 +267,13 @@ def print_fanout(rows):
 
 
 def print_latency(rows):
-    print("| server | players | playing | samples | median | p99 | max | frames missed | server CPU | peak RSS |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| server | players | playing | samples | median | p99 | max | video median / p99 | audio median / p99 | frames missed | server CPU | rtmp-load CPU |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
-        print("| %s | %d | %d | %d | %.2f ms | %.2f ms | %.1f ms | %d | %.0f %% | %.1f MB |"
+        print("| %s | %d | %d | %d | %.2f ms | %.2f ms | %.1f ms | %.2f / %.2f ms | %.2f / %.2f ms | %d | %.0f %% | %.0f %% |"
               % (r["server"], r["players"], r["playing"], r["samples"], r["median_ms"], r["p99_ms"],
-                 r["max_ms"], r["gaps"], r["cpu_pct"], r["rss_peak_mb"]))
+                 r["max_ms"], r["video_median_ms"], r["video_p99_ms"], r["audio_median_ms"], r["audio_p99_ms"],
+                 r["gaps"], r["cpu_pct"], r["load_cpu_pct"]))
 
 
 def print_idle(rows):

@@ -28,7 +28,16 @@ std::string where(std::uint32_t csid) {
 
 }  // namespace
 
-ChunkDecoder::ChunkDecoder(const Limits& limits) : limits_(limits) {}
+namespace {
+std::shared_ptr<BufferPool> default_pool(const Limits& limits) {
+  BufferPool::Options o;
+  o.max_buffer_size = std::min<std::size_t>(o.max_buffer_size, limits.max_message_length);
+  return BufferPool::create(o);
+}
+}  // namespace
+
+ChunkDecoder::ChunkDecoder(const Limits& limits, std::shared_ptr<BufferPool> pool)
+    : limits_(limits), pool_(pool ? std::move(pool) : default_pool(limits)) {}
 
 ChunkDecoder::Stream* ChunkDecoder::find(std::uint32_t csid) noexcept {
   if (last_ && last_csid_ == csid) return last_;
@@ -218,9 +227,9 @@ Result<void> ChunkDecoder::begin_message(Stream& s) {
     partial_bytes_ += s.length;
     s.counted = true;
   }
-  // One allocation per message, with its final size; chunks append without reallocating.
-  s.buffer = std::make_shared<Bytes>();
-  s.buffer->reserve(s.length);
+  // A buffer with the final size (from the pool: no allocation in steady state); chunks
+  // append without reallocating.
+  s.buffer = pool_->acquire(s.length);
   return {};
 }
 
@@ -240,10 +249,10 @@ Message ChunkDecoder::finish_message(Stream& s) {
   m.timestamp = s.timestamp;
   m.stream_id = s.stream_id;
   if (s.buffer) {
-    m.payload = std::move(s.buffer);
+    m.payload = std::move(s.buffer).share();
     release(s);
   } else {
-    m.payload = std::make_shared<const Bytes>();
+    m.payload = pool_->acquire(0).share();  // never null, and still no allocation
   }
   return m;
 }

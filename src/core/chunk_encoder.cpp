@@ -151,6 +151,24 @@ void ChunkEncoder::encode_standalone(const Message& m, std::uint32_t chunk_size,
                 out);
 }
 
+SharedBytes ChunkEncoder::encode_standalone(const Message& m, std::uint32_t chunk_size,
+                                            BufferPool& pool) {
+  const std::uint32_t size = clamp_chunk_size(chunk_size);
+  const bool extended = m.timestamp >= kExtendedMarker;
+  std::uint8_t basic[3];
+  const std::size_t basic_len = put_basic(basic, 0, m.csid);
+  const std::size_t ext_len = extended ? 4 : 0;
+  const std::size_t length = m.size();
+  const std::size_t chunks = length == 0 ? 1 : (length + size - 1) / size;
+  // Exactly the wire size: type 0 header once, then a type 3 header per continuation.
+  const std::size_t total =
+      basic_len + 11 + ext_len + (chunks - 1) * (basic_len + ext_len) + length;
+  BufferPool::Buffer out = pool.acquire(total);
+  write_message(m, 0, m.timestamp, extended, size, *out);
+  assert(out->size() == total);
+  return std::move(out).share();
+}
+
 void ChunkEncoder::note_sent(const Message& m) {
   Stream* s = find(m.csid);
   if (s == nullptr) {

@@ -109,6 +109,21 @@ Result<void> parse_channel_config(ByteView body, AudioChannelConfig& c) {
 
 }  // namespace
 
+void Demuxer::recycle(std::vector<MediaEvent>& events) {
+  // Bounded: a few lists (one message rarely has more samples) of modest capacity.
+  constexpr std::size_t kMaxSpare = 8;
+  constexpr std::size_t kMaxUnits = 256;
+  for (auto& e : events) {
+    auto* s = std::get_if<VideoSample>(&e);
+    if (!s || s->nalus.capacity() == 0 || s->nalus.capacity() > kMaxUnits) continue;
+    if (spare_nalus_.size() >= kMaxSpare) break;
+    if (spare_nalus_.capacity() == 0) spare_nalus_.reserve(kMaxSpare);
+    s->nalus.clear();
+    spare_nalus_.push_back(std::move(s->nalus));
+  }
+  events.clear();
+}
+
 void Demuxer::reset() {
   video_.fill(Track{});
   audio_.fill(Track{});
@@ -214,11 +229,18 @@ Result<void> Demuxer::push_video(const Message& m, std::int64_t ts, std::vector<
         s.coded_frames_x = p.packet_type == VideoPacketType::coded_frames_x;
         s.timestamp_nano_offset = p.timestamp_nano_offset;
         if (p.codec == CodecId::h264 || p.codec == CodecId::h265) {
-          // Split into a reused scratch vector, then one exact-size allocation per sample.
-          nalus_.clear();
-          if (auto e = split_nalus(s.data, t.nal_length_size, nalus_); !e)
+          // Into a list recycled from earlier samples when there is one (no allocation),
+          // else via a reused scratch list into one exact-size allocation.
+          const bool spare = !spare_nalus_.empty();
+          if (spare) {
+            s.nalus = std::move(spare_nalus_.back());
+            spare_nalus_.pop_back();
+          } else {
+            nalus_.clear();
+          }
+          if (auto e = split_nalus(s.data, t.nal_length_size, spare ? s.nalus : nalus_); !e)
             return in_track(e.error(), "video", p.track_id, m.timestamp);
-          s.nalus.assign(nalus_.begin(), nalus_.end());
+          if (!spare) s.nalus.assign(nalus_.begin(), nalus_.end());
         }
         out.emplace_back(std::move(s));
         break;

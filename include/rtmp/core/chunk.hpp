@@ -5,6 +5,7 @@
 // Thread safety: none; one decoder and one encoder per connection direction.
 #pragma once
 
+#include "rtmp/core/buffer_pool.hpp"
 #include "rtmp/core/bytes.hpp"
 #include "rtmp/core/limits.hpp"
 #include "rtmp/core/message.hpp"
@@ -51,7 +52,9 @@ inline constexpr std::uint32_t max_wire_message_length = 0xFFFFFF;
 //   errc::malformed                 Set Chunk Size or Abort payload shorter than 4 bytes
 class ChunkDecoder {
  public:
-  explicit ChunkDecoder(const Limits& limits = {});
+  // Payloads come from `pool` (shared with other decoders, if wanted); without one the decoder
+  // makes its own, with default caps (at most max_message_length bytes per kept buffer).
+  explicit ChunkDecoder(const Limits& limits = {}, std::shared_ptr<BufferPool> pool = nullptr);
 
   struct Step {
     std::size_t consumed = 0;
@@ -59,8 +62,13 @@ class ChunkDecoder {
   };
   // Decodes from `in` until ONE message completes or `in` is exhausted; returns how many bytes
   // it consumed and the completed message if any. `in` is borrowed for the call only; the
-  // returned message owns its payload (allocated once, at the message's first chunk).
+  // returned message owns its payload, taken from the pool at the message's first chunk: no
+  // allocation once the pool holds buffers of the sizes that recur. Releasing the payload
+  // (on any thread) returns the buffer to the pool.
   Result<Step> decode(ByteView in);
+
+  // The pool payloads come from (for stats, or to share with another decoder).
+  const std::shared_ptr<BufferPool>& pool() const noexcept { return pool_; }
 
   // Current incoming chunk size (default 128).
   std::uint32_t chunk_size() const noexcept { return chunk_size_; }
@@ -74,9 +82,9 @@ class ChunkDecoder {
     std::uint32_t length = 0;
     std::uint32_t stream_id = 0;
     std::uint8_t type = 0;
-    bool extended = false;          // last type 0/1/2 header carried an extended timestamp
-    bool counted = false;           // the incomplete message counts against the partial caps
-    std::shared_ptr<Bytes> buffer;  // non-null while a message is incomplete
+    bool extended = false;      // last type 0/1/2 header carried an extended timestamp
+    bool counted = false;       // the incomplete message counts against the partial caps
+    BufferPool::Buffer buffer;  // non-empty while a message is incomplete
   };
   enum class Stage : std::uint8_t { first_byte, basic, message, complete };
 
@@ -89,6 +97,7 @@ class ChunkDecoder {
   Stream* find(std::uint32_t csid) noexcept;
 
   Limits limits_;
+  std::shared_ptr<BufferPool> pool_;
   std::unordered_map<std::uint32_t, Stream> streams_;
   Stream* last_ = nullptr;  // lookup cache: most chunks continue the previous chunk stream
   std::uint32_t last_csid_ = 0;
@@ -135,6 +144,10 @@ class ChunkEncoder {
   // A state-independent encoding: type 0 first chunk, type 3 continuations. Encode once, send
   // to many receivers (each receiver's encoder then learns of it through note_sent).
   static void encode_standalone(const Message& m, std::uint32_t chunk_size, Bytes& out);
+  // The same, into a buffer of exactly the encoded size from `pool`: no allocation once the
+  // pool holds buffers of the sizes that recur.
+  static SharedBytes encode_standalone(const Message& m, std::uint32_t chunk_size,
+                                       BufferPool& pool);
 
   // Tells this encoder that a standalone-encoded message with m's header went out on m.csid,
   // so later compressed headers on that csid are computed against it.

@@ -40,7 +40,13 @@ class Demuxer {
 
   // Appends the events of `m` (type msg::audio or msg::video; other types are ignored and
   // return success) to `out`. The events share ownership of m.payload.
+  // Allocates per H.264/H.265 sample (its NAL unit list) unless recycle() gave storage back.
   Result<void> push(const Message& m, std::vector<MediaEvent>& out);
+
+  // Clears `events` (as events.clear() would), keeping the NAL unit lists of its VideoSamples
+  // for the next samples: with `recycle(out); push(m, out);` per message instead of
+  // `out.clear(); push(m, out);`, demuxing allocates nothing in steady state.
+  void recycle(std::vector<MediaEvent>& events);
 
   // Messages (or multitrack parts) dropped: frames before their sequence header, empty.
   std::uint64_t dropped() const noexcept { return dropped_; }
@@ -66,6 +72,7 @@ class Demuxer {
   std::vector<flv::VideoTagPart> video_parts_;  // reused: no allocation per message
   std::vector<flv::AudioTagPart> audio_parts_;
   std::vector<ByteView> nalus_;
+  std::vector<std::vector<ByteView>> spare_nalus_;  // from recycle(), bounded
   bool have_ts_ = false;
   std::uint32_t last_ts_ = 0;
   std::int64_t last_unwrapped_ = 0;

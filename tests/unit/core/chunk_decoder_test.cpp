@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support/wire_builder.hpp"
@@ -636,6 +637,131 @@ TEST(ChunkDecoder, SplitFeedWholeEveryOffsetAndByteAtATime) {
     ASSERT_EQ(a.messages, f.expected) << "split at " << cut;
     ASSERT_EQ(dec.bytes_received(), f.wire.size());
   }
+}
+
+// --- Payload buffers come from a BufferPool ---
+
+std::vector<Message> video_run(std::size_t count, std::size_t size) {
+  std::vector<Message> ms;
+  for (std::size_t i = 0; i < count; ++i)
+    ms.push_back(make(6, msg::video, static_cast<std::uint32_t>(i * 33), 1,
+                      pattern(size + i % 3 * 10, static_cast<std::uint8_t>(i))));
+  return ms;
+}
+Bytes wire_of(const std::vector<Message>& ms) {
+  ChunkEncoder enc;
+  Bytes wire;
+  for (const auto& m : ms) enc.encode(m, wire);
+  return wire;
+}
+
+TEST(ChunkDecoder, ReleasedPayloadsAreReusedForLaterMessages) {
+  const auto in = video_run(20, 1000);
+  const Bytes wire = wire_of(in);
+  ChunkDecoder dec;
+  ByteView rest(wire);
+  const std::uint8_t* storage = nullptr;
+  std::size_t k = 0;
+  while (!rest.empty()) {
+    auto s = dec.decode(rest);
+    ASSERT_TRUE(s) << s.error().message();
+    rest = rest.subspan(s->consumed);
+    if (!s->message) continue;
+    ASSERT_LT(k, in.size());
+    EXPECT_EQ(*s->message, in[k]) << "message " << k;
+    if (!storage) storage = s->message->payload->data();
+    EXPECT_EQ(s->message->payload->data(), storage) << "message " << k;
+    ++k;
+  }  // each message is released before the next one is decoded
+  EXPECT_EQ(k, in.size());
+  auto st = dec.pool()->stats();
+  EXPECT_EQ(st.misses, 1u);
+  EXPECT_EQ(st.hits, 19u);
+  EXPECT_EQ(st.outstanding, 0u);
+}
+
+TEST(ChunkDecoder, HeldPayloadsEachHaveTheirOwnBuffer) {
+  const auto in = video_run(10, 500);
+  auto pool = BufferPool::create();
+  ChunkDecoder dec({}, pool);
+  auto d = feed(dec, wire_of(in));
+  ASSERT_FALSE(d.error);
+  ASSERT_EQ(d.messages, in);
+  for (std::size_t i = 1; i < d.messages.size(); ++i)
+    EXPECT_NE(d.messages[i].payload->data(), d.messages[i - 1].payload->data());
+  EXPECT_EQ(pool->stats().outstanding, 10u);
+  d.messages.clear();
+  EXPECT_EQ(pool->stats().outstanding, 0u);
+  EXPECT_EQ(pool->stats().free_buffers, 10u);
+}
+
+TEST(ChunkDecoder, PayloadsReleasedOnAnotherThreadGoBackToThePool) {
+  const auto in = video_run(16, 3000);
+  const Bytes wire = wire_of(in);
+  ChunkDecoder dec;
+  for (int round = 0; round < 3; ++round) {
+    auto d = feed(dec, wire);
+    ASSERT_FALSE(d.error);
+    ASSERT_EQ(d.messages, in);
+    // Players release payloads on their own threads while the decoder goes on.
+    std::thread player([ms = std::move(d.messages)]() mutable { ms.clear(); });
+    auto more = feed(dec, wire);
+    ASSERT_FALSE(more.error);
+    EXPECT_EQ(more.messages, in);
+    player.join();
+  }
+  auto st = dec.pool()->stats();
+  EXPECT_EQ(st.outstanding, 0u);
+  EXPECT_EQ(st.hits + st.misses, 6u * 16u);
+  EXPECT_GE(st.hits, 4u * 16u);  // the first two rounds fill the pool; the rest reuse it
+}
+
+TEST(ChunkDecoder, PayloadsOutliveTheDecoder) {
+  const auto in = video_run(4, 200);
+  std::vector<Message> kept;
+  {
+    ChunkDecoder dec;
+    kept = feed(dec, wire_of(in)).messages;
+  }
+  EXPECT_EQ(kept, in);  // ASan: no use after free
+}
+
+TEST(ChunkDecoder, DecodersCanShareAPool) {
+  auto pool = BufferPool::create();
+  const auto in = video_run(5, 700);
+  ChunkDecoder a({}, pool);
+  ChunkDecoder b({}, pool);
+  EXPECT_EQ(feed(a, wire_of(in)).messages, in);
+  EXPECT_EQ(feed(b, wire_of(in)).messages, in);
+  EXPECT_EQ(pool->stats().hits, 5u);
+}
+
+TEST(ChunkDecoder, PayloadAboveThePoolCapIsNotKept) {
+  BufferPool::Options o;
+  o.max_buffer_size = 4096;
+  auto pool = BufferPool::create(o);
+  ChunkDecoder dec({}, pool);
+  const auto in = video_run(1, 10000);
+  auto d = feed(dec, wire_of(in));
+  EXPECT_EQ(d.messages, in);
+  d.messages.clear();
+  EXPECT_EQ(pool->stats().dropped, 1u);
+  EXPECT_EQ(pool->stats().free_buffers, 0u);
+}
+
+TEST(ChunkDecoder, ZeroLengthPayloadsComeFromThePoolToo) {
+  std::vector<Message> in;
+  for (std::uint32_t i = 0; i < 4; ++i) in.push_back(make(3, msg::command_amf0, i, 0, {}));
+  ChunkDecoder dec;
+  auto d = feed(dec, wire_of({in[0]}));
+  ASSERT_EQ(d.messages.size(), 1u);
+  ASSERT_TRUE(d.messages[0].payload);
+  EXPECT_TRUE(d.messages[0].payload->empty());
+  d.messages.clear();
+  for (std::size_t i = 1; i < in.size(); ++i)
+    EXPECT_EQ(feed(dec, wire_of({in[i]})).messages.size(), 1u);
+  EXPECT_EQ(dec.pool()->stats().misses, 1u);
+  EXPECT_EQ(dec.pool()->stats().hits, 3u);
 }
 
 // --- Aggregate messages (§7.1.6) ---

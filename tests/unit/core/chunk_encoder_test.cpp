@@ -388,6 +388,31 @@ TEST(ChunkEncoder, StandaloneIsType0ThenType3) {
   EXPECT_EQ(again, out);
 }
 
+TEST(ChunkEncoder, StandaloneIntoAPoolIsExactAndReusesBuffers) {
+  auto pool = BufferPool::create();
+  // Basic header forms, extended timestamps, one and many chunks, chunk size 1, empty.
+  const std::vector<std::pair<Message, std::uint32_t>> cases = {
+      {make(6, 9, 1000, 1, pattern(300)), 128},  {make(6, 9, 0x1234567, 1, pattern(300)), 128},
+      {make(100, 8, 5, 2, pattern(1000)), 4096}, {make(400, 8, 0xFFFFFF, 2, pattern(257)), 1},
+      {make(65599, 20, 0, 0, {}), 128},          {make(3, 20, 7, 0, pattern(128)), 128},
+  };
+  std::vector<SharedBytes> held;  // each case takes its own buffer
+  for (const auto& [m, chunk_size] : cases) {
+    Bytes expected;
+    ChunkEncoder::encode_standalone(m, chunk_size, expected);
+    const SharedBytes got = ChunkEncoder::encode_standalone(m, chunk_size, *pool);
+    EXPECT_EQ(*got, expected) << "csid " << m.csid << " ts " << m.timestamp;
+    EXPECT_LE(got->capacity(), std::max<std::size_t>(expected.size() * 5 / 4, 64))
+        << "csid " << m.csid;  // sized for it, not grown
+    held.push_back(got);
+  }
+  held.clear();
+  const auto misses = pool->stats().misses;
+  for (const auto& [m, chunk_size] : cases)
+    (void)ChunkEncoder::encode_standalone(m, chunk_size, *pool);
+  EXPECT_EQ(pool->stats().misses, misses);  // all from released buffers
+}
+
 TEST(ChunkEncoder, NoteSentMakesNextHeaderCompressAgainstIt) {
   ChunkEncoder enc;
   const Message a = make(6, 9, 1000, 1, pattern(50));

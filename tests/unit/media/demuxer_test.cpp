@@ -57,6 +57,34 @@ TEST(Demuxer, AvcSequenceHeaderThenFrames) {
   EXPECT_EQ(d.dropped(), 0u);
 }
 
+TEST(Demuxer, RecycleReusesNalUnitListsAndClearsTheEvents) {
+  Demuxer d;
+  std::vector<MediaEvent> ev;
+  ASSERT_TRUE(d.push(avc_seq(), ev));
+  d.recycle(ev);  // a Codec event: nothing to keep
+  EXPECT_TRUE(ev.empty());
+  const Message f1 =
+      test::video(0, bytes({0x17, 0x01, 0, 0, 0, 0, 0, 0, 2, 0x09, 0xF0, 0, 0, 0, 1, 0x65}));
+  ASSERT_TRUE(d.push(f1, ev));
+  const ByteView* list = as<VideoSample>(ev[0]).nalus.data();
+  d.recycle(ev);
+  EXPECT_TRUE(ev.empty());
+  // The next sample's list is the recycled one, holding only the new units.
+  const Message f2 =
+      test::video(33, bytes({0x27, 0x01, 0, 0, 0, 0, 0, 0, 1, 0x41, 0, 0, 0, 2, 0x41, 0x9A}));
+  ASSERT_TRUE(d.push(f2, ev));
+  const VideoSample& s = as<VideoSample>(ev[0]);
+  EXPECT_EQ(s.nalus.data(), list);
+  ASSERT_EQ(s.nalus.size(), 2u);
+  EXPECT_EQ(test::to_bytes(s.nalus[0]), bytes({0x41}));
+  EXPECT_EQ(test::to_bytes(s.nalus[1]), bytes({0x41, 0x9A}));
+  // Without recycle() the list is the sample's own.
+  std::vector<MediaEvent> other;
+  ASSERT_TRUE(d.push(f1, other));
+  EXPECT_NE(as<VideoSample>(other[0]).nalus.data(), s.nalus.data());
+  EXPECT_EQ(as<VideoSample>(other[0]).nalus.size(), 2u);
+}
+
 TEST(Demuxer, VideoBeforeSequenceHeaderIsDroppedAndCounted) {
   Demuxer d;
   std::vector<MediaEvent> ev;

@@ -1,13 +1,25 @@
-// Chunk stream throughput: decode, encode (compressed headers) and encode_standalone (the
-// fan-out path), for 1 MiB messages in 4 KiB chunks and 4 KiB messages in 128-byte chunks.
+// Chunk stream throughput and heap allocations per message (alloc_count.hpp), in steady
+// state: one decoder/encoder for the whole run, warmed up by one pass before counting.
+//  - decode: 1 MiB messages in 4 KiB chunks and 4 KiB messages in 128-byte chunks; each
+//    message released at once, or held in a ring of 64 (a GOP cache, a player's queue);
+//  - encode (compressed headers, into a reused buffer), encode_standalone into a reused
+//    buffer, and encode-once as the relay does it: one shared buffer per message
+//    (Bytes + make_shared_bytes, or the pooled overload when the tree has it);
+//  - decode + demux of H.264/AAC (what a playing client does per message).
 // Bytes/s counts wire bytes (payload plus chunk headers).
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
 #include <vector>
 
+#include "alloc_count.hpp"
 #include "rtmp/core/chunk.hpp"
 #include "rtmp/core/control.hpp"
+#include "rtmp/media/demuxer.hpp"
+#if __has_include("rtmp/core/buffer_pool.hpp")
+#include "rtmp/core/buffer_pool.hpp"
+#define RTMP_BENCH_HAS_POOL 1
+#endif
 
 namespace {
 
@@ -16,6 +28,10 @@ using rtmp::ChunkDecoder;
 using rtmp::ChunkEncoder;
 using rtmp::Message;
 
+Message make(std::uint32_t csid, std::uint8_t type, std::uint32_t ts, Bytes payload) {
+  return Message{csid, type, ts, 1, rtmp::make_shared_bytes(std::move(payload))};
+}
+
 // About 8 MiB of video messages on csid 6, 33 ms apart.
 std::vector<Message> video_messages(std::size_t size) {
   const std::size_t count = std::max<std::size_t>(1, (8u << 20) / size);
@@ -23,8 +39,43 @@ std::vector<Message> video_messages(std::size_t size) {
   for (std::size_t i = 0; i < count; ++i) {
     Bytes p(size);
     for (std::size_t j = 0; j < size; ++j) p[j] = static_cast<std::uint8_t>(i + j * 31);
-    out.push_back(Message{rtmp::csid::video, rtmp::msg::video, static_cast<std::uint32_t>(i * 33),
-                          1, rtmp::make_shared_bytes(std::move(p))});
+    out.push_back(make(rtmp::csid::video, rtmp::msg::video, static_cast<std::uint32_t>(i * 33),
+                       std::move(p)));
+  }
+  return out;
+}
+
+void add_nal(Bytes& b, std::size_t n, std::uint8_t header) {
+  for (int shift = 24; shift >= 0; shift -= 8) b.push_back(static_cast<std::uint8_t>(n >> shift));
+  b.push_back(header);
+  for (std::size_t i = 1; i < n; ++i) b.push_back(static_cast<std::uint8_t>(i * 131));
+}
+
+// One 2 s GOP at 30 fps of H.264 (~1 Mb/s; IDR of 4 NAL units, P frames of 2 with sizes
+// varying by frame) and AAC at ~43 frames/s, after the two sequence headers.
+std::vector<Message> h264_aac_gop() {
+  std::vector<Message> out;
+  out.push_back(make(rtmp::csid::video, rtmp::msg::video, 0,
+                     {0x17, 0,    0,    0,    0,    0x01, 0x64, 0x00, 0x1F, 0xFF, 0xE1,
+                      0x00, 0x04, 0x67, 0x64, 0x00, 0x1F, 0x01, 0x00, 0x02, 0x68, 0xEE}));
+  out.push_back(make(rtmp::csid::audio, rtmp::msg::audio, 0, {0xAF, 0x00, 0x12, 0x10}));
+  for (int f = 0; f < 60; ++f) {
+    const auto ts = static_cast<std::uint32_t>(f * 33);
+    Bytes v = {static_cast<std::uint8_t>(f == 0 ? 0x17 : 0x27), 0x01, 0x00, 0x00, 0x21};
+    add_nal(v, 2, 0x09);
+    if (f == 0) {
+      add_nal(v, 40, 0x06);
+      add_nal(v, 12000, 0x65);
+      add_nal(v, 12000, 0x65);
+    } else {
+      add_nal(v, 2000 + static_cast<std::size_t>(f % 9) * 250, 0x41);
+    }
+    out.push_back(make(rtmp::csid::video, rtmp::msg::video, ts, std::move(v)));
+    if (f % 7 != 0) {
+      Bytes a = {0xAF, 0x01};
+      a.resize(200, 0x5A);
+      out.push_back(make(rtmp::csid::audio, rtmp::msg::audio, ts, std::move(a)));
+    }
   }
   return out;
 }
@@ -38,30 +89,55 @@ Bytes encoded_stream(std::uint32_t chunk_size, const std::vector<Message>& msgs)
   return wire;
 }
 
-void BM_ChunkDecode(benchmark::State& state) {
+// Decodes all of `wire`, handing each message to `sink`; false on a decode error.
+template <class Sink>
+bool decode_all(ChunkDecoder& dec, rtmp::ByteView in, benchmark::State& state, Sink&& sink) {
+  while (!in.empty()) {
+    auto s = dec.decode(in);
+    if (!s) {
+      state.SkipWithError(s.error().message().c_str());
+      return false;
+    }
+    in = in.subspan(s->consumed);
+    if (s->message) sink(std::move(*s->message));
+  }
+  return true;
+}
+
+// held = 0: each message is released at once; else the last `held` messages stay alive.
+void decode(benchmark::State& state, std::size_t held) {
   const auto chunk_size = static_cast<std::uint32_t>(state.range(0));
   const auto msgs = video_messages(static_cast<std::size_t>(state.range(1)));
   const Bytes wire = encoded_stream(chunk_size, msgs);
-  std::size_t decoded = 0;
+  ChunkDecoder dec;  // the wire starts with type 0 headers: it can be fed again and again
+  std::vector<Message> ring(held);
+  std::size_t next = 0;
+  std::uint64_t decoded = 0;
+  auto sink = [&](Message&& m) {
+    benchmark::DoNotOptimize(m.payload);
+    ++decoded;
+    if (held) ring[next++ % held] = std::move(m);
+  };
+  // Warm-up: until the ring is full, more buffers are out every message.
+  do {
+    if (!decode_all(dec, wire, state, sink)) return;
+  } while (decoded < held + msgs.size());
+  decoded = 0;
+  const std::uint64_t allocs_before = bench::allocations();
   for (auto _ : state) {
-    ChunkDecoder dec;
-    rtmp::ByteView in(wire);
-    while (!in.empty()) {
-      auto s = dec.decode(in);
-      if (!s) {
-        state.SkipWithError(s.error().message().c_str());
-        return;
-      }
-      in = in.subspan(s->consumed);
-      if (s->message) {
-        benchmark::DoNotOptimize(s->message->payload);
-        ++decoded;
-      }
-    }
+    if (!decode_all(dec, wire, state, sink)) return;
   }
+  state.counters["allocs_per_msg"] = bench::allocs_per(allocs_before, decoded);
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * wire.size()));
   state.counters["msgs/s"] =
       benchmark::Counter(static_cast<double>(decoded), benchmark::Counter::kIsRate);
+}
+
+void BM_ChunkDecode(benchmark::State& state) {
+  decode(state, 0);
+}
+void BM_ChunkDecodeHold64(benchmark::State& state) {
+  decode(state, 64);
 }
 
 void BM_ChunkEncode(benchmark::State& state) {
@@ -69,9 +145,8 @@ void BM_ChunkEncode(benchmark::State& state) {
   auto msgs = video_messages(static_cast<std::size_t>(state.range(1)));
   ChunkEncoder enc(chunk_size);
   Bytes out;
-  std::size_t wire = 0;
   std::uint32_t base = 0;
-  for (auto _ : state) {
+  auto pass = [&] {
     out.clear();  // keeps its capacity, as a connection's output buffer would
     for (auto& m : msgs) {
       m.timestamp += base;  // keep timestamps rising across iterations
@@ -79,9 +154,17 @@ void BM_ChunkEncode(benchmark::State& state) {
       m.timestamp -= base;
     }
     base += static_cast<std::uint32_t>(msgs.size() * 33);
-    wire += out.size();
     benchmark::DoNotOptimize(out.data());
+  };
+  pass();
+  std::size_t wire = 0;
+  const std::uint64_t allocs_before = bench::allocations();
+  for (auto _ : state) {
+    pass();
+    wire += out.size();
   }
+  state.counters["allocs_per_msg"] =
+      bench::allocs_per(allocs_before, state.iterations() * msgs.size());
   state.SetBytesProcessed(static_cast<std::int64_t>(wire));
 }
 
@@ -89,20 +172,114 @@ void BM_ChunkEncodeStandalone(benchmark::State& state) {
   const auto chunk_size = static_cast<std::uint32_t>(state.range(0));
   const auto msgs = video_messages(static_cast<std::size_t>(state.range(1)));
   Bytes out;
-  std::size_t wire = 0;
-  for (auto _ : state) {
+  auto pass = [&] {
     out.clear();
     for (const auto& m : msgs) ChunkEncoder::encode_standalone(m, chunk_size, out);
-    wire += out.size();
     benchmark::DoNotOptimize(out.data());
+  };
+  pass();
+  std::size_t wire = 0;
+  const std::uint64_t allocs_before = bench::allocations();
+  for (auto _ : state) {
+    pass();
+    wire += out.size();
   }
+  state.counters["allocs_per_msg"] =
+      bench::allocs_per(allocs_before, state.iterations() * msgs.size());
   state.SetBytesProcessed(static_cast<std::int64_t>(wire));
+}
+
+// Encode once into one shared buffer per message, held in a ring of 64 (players' queues).
+template <class Encode>
+void encode_once(benchmark::State& state, Encode&& encode) {
+  const auto chunk_size = static_cast<std::uint32_t>(state.range(0));
+  const auto msgs = video_messages(static_cast<std::size_t>(state.range(1)));
+  std::vector<rtmp::SharedBytes> ring(64);
+  std::size_t next = 0;
+  std::size_t wire = 0;
+  auto pass = [&] {
+    for (const auto& m : msgs) {
+      auto& slot = ring[next++ % ring.size()];
+      slot = encode(m, chunk_size);
+      wire += slot->size();
+    }
+  };
+  while (next < ring.size() + msgs.size()) pass();  // warm-up: until the ring is full
+  wire = 0;
+  const std::uint64_t allocs_before = bench::allocations();
+  for (auto _ : state) pass();
+  state.counters["allocs_per_msg"] =
+      bench::allocs_per(allocs_before, state.iterations() * msgs.size());
+  state.SetBytesProcessed(static_cast<std::int64_t>(wire));
+}
+
+// apps/relay/packet.cpp's way: an exactly reserved Bytes, then make_shared_bytes.
+void BM_ChunkEncodeOnceShared(benchmark::State& state) {
+  encode_once(state, [](const Message& m, std::uint32_t chunk_size) {
+    const std::size_t chunks = m.size() == 0 ? 1 : (m.size() + chunk_size - 1) / chunk_size;
+    Bytes out;
+    out.reserve(m.size() + 12 + (chunks - 1));
+    ChunkEncoder::encode_standalone(m, chunk_size, out);
+    return rtmp::make_shared_bytes(std::move(out));
+  });
+}
+
+#ifdef RTMP_BENCH_HAS_POOL
+void BM_ChunkEncodeOncePooled(benchmark::State& state) {
+  auto pool = rtmp::BufferPool::create();
+  encode_once(state, [&](const Message& m, std::uint32_t chunk_size) {
+    return ChunkEncoder::encode_standalone(m, chunk_size, *pool);
+  });
+}
+#endif
+
+// Clears the events, through Demuxer::recycle when the tree has it.
+template <class D>
+void clear_events(D& demuxer, std::vector<rtmp::MediaEvent>& events) {
+  if constexpr (requires { demuxer.recycle(events); })
+    demuxer.recycle(events);
+  else
+    events.clear();
+}
+
+// Wire -> messages -> media events, as rtmp::Client does with demux on (events reused).
+// The sequence headers go once, in the warm-up (parsing a config allocates its details).
+void BM_ChunkDecodeDemuxH264Aac(benchmark::State& state) {
+  const auto chunk_size = static_cast<std::uint32_t>(state.range(0));
+  auto gop = h264_aac_gop();
+  const Bytes headers =
+      encoded_stream(chunk_size, std::vector<Message>(gop.begin(), gop.begin() + 2));
+  const Bytes wire = encoded_stream(chunk_size, std::vector<Message>(gop.begin() + 2, gop.end()));
+  ChunkDecoder dec;
+  rtmp::Demuxer demuxer;
+  std::vector<rtmp::MediaEvent> events;
+  std::uint64_t decoded = 0;
+  auto sink = [&](Message&& m) {
+    clear_events(demuxer, events);
+    auto r = demuxer.push(m, events);
+    benchmark::DoNotOptimize(r);
+    ++decoded;
+  };
+  if (!decode_all(dec, headers, state, sink) || !decode_all(dec, wire, state, sink)) return;
+  decoded = 0;
+  const std::uint64_t allocs_before = bench::allocations();
+  for (auto _ : state) {
+    if (!decode_all(dec, wire, state, sink)) return;
+  }
+  state.counters["allocs_per_msg"] = bench::allocs_per(allocs_before, decoded);
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * wire.size()));
 }
 
 // {chunk size, message size}
 #define CHUNK_ARGS ArgNames({"chunk", "msg"})->Args({4096, 1 << 20})->Args({128, 4096})
 BENCHMARK(BM_ChunkDecode)->CHUNK_ARGS;
+BENCHMARK(BM_ChunkDecodeHold64)->CHUNK_ARGS;
 BENCHMARK(BM_ChunkEncode)->CHUNK_ARGS;
 BENCHMARK(BM_ChunkEncodeStandalone)->CHUNK_ARGS;
+BENCHMARK(BM_ChunkEncodeOnceShared)->CHUNK_ARGS;
+#ifdef RTMP_BENCH_HAS_POOL
+BENCHMARK(BM_ChunkEncodeOncePooled)->CHUNK_ARGS;
+#endif
+BENCHMARK(BM_ChunkDecodeDemuxH264Aac)->ArgNames({"chunk"})->Arg(4096)->Arg(128);
 
 }  // namespace

@@ -24,7 +24,7 @@ attacker (raw sockets, its own handshake/chunk/AMF0 encoder below) runs the case
 | connect_flood | 10,000 connects closed at once (10 batches of 1,000 opened, then all closed; odd batches with RST); after each batch the server's fds return to their count before | `peer closed the connection` or `Connection reset by peer`, 10,000 lines | 1,000 x 48 KiB (one batch; ~32 KiB per connection measured) |
 | big_message | 20 connections declare a 16 MiB - 1 message (type 0 header) and send 1 byte, then go silent; one declares three on three chunk streams (128 bytes each) | idle: `timeout: no data received for 3000 ms`; three: `too_many_partial_messages` | 20 x (64 KiB + 2 x 64 KiB) |
 | big_message_capped | the same with --max-message-size 1048576 | `message_too_large: chunk stream 4: message length 16777215 exceeds limit 1048576` | 20 x 64 KiB |
-| chunk_size_1 | Set Chunk Size 1, connect with a 200 KB argument, createStream, publish live/hostile, 4 x 1 MiB video at chunk size 1 (8 MiB on the wire); a raw player of live/hostile gets the 4 messages' sizes | publisher: `peer closed the connection` after deleteStream | 2 x max message (4 MiB) |
+| chunk_size_1 | Set Chunk Size 1, connect with a 200 KB argument, createStream, publish live/hostile, 4 x 1 MiB video at chunk size 1 (8 MiB on the wire); a raw player of live/hostile gets the 4 messages' sizes | publisher: `peer closed the connection` after deleteStream | 8 MiB: the 4 MiB stream in the GOP cache + one message in the decoder and the player's queue |
 | abort_flood | 20,000 x (type 0 header of a 16 MiB - 1 message + 128 bytes + Abort of it), then 200,000 Aborts of unknown chunk streams | `peer closed the connection` (Abort is legal; the server keeps the connection) | 64 KiB + max message |
 | csid_flood | type 0 headers on chunk streams 3, 4, ... 65599 | `too_many_chunk_streams: chunk stream 67: more than 64 chunk streams in use` | 64 KiB |
 | ping_flood | up to 1,000,000 PingRequests (18 MB), never reading the PingResponses | `output_full: N bytes of output unread while the peer keeps sending requests (max_output_bytes 8388608)` | max_output_bytes + 4 MiB (the footprint the cap counts is an estimate) |
@@ -553,6 +553,7 @@ def case_chunk_size_1(ctx):
     ctx.expect.append((pub.port, r"^closed: (peer closed the connection|stream deleted)"))
     pub.close()
     player.close()
+    # The 4 MiB the stream holds in the GOP cache, plus a message being decoded and queued.
     return 2 * 4 * MIB
 
 

@@ -210,9 +210,12 @@ class Client::Connection final : public ClientSessionHandler,
   asio::awaitable<Result<void>> wait_until(Pred pred);
   asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> read_some(
       asio::mutable_buffer b);
-  asio::awaitable<void> reader();
-  asio::awaitable<void> writer();
-  asio::awaitable<void> watchdog();
+  // Detached coroutines hold the connection through `self`, copied into the frame at
+  // co_spawn: taken when the body first ran, a coroutine that had not started yet could
+  // outlive the connection.
+  asio::awaitable<void> reader(std::shared_ptr<Connection> self);
+  asio::awaitable<void> writer(std::shared_ptr<Connection> self);
+  asio::awaitable<void> watchdog(std::shared_ptr<Connection> self);
   asio::awaitable<Result<void>> tls_handshake();
   Result<std::size_t> await_status(std::size_t mark, std::string_view success);
   void notify() { changed_.cancel(); }
@@ -358,7 +361,7 @@ asio::awaitable<Result<void>> Client::Connection::open(const RtmpUrl& url) {
   where_ = (url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host) + ":" +
            std::to_string(url.port);
   busy_ = true;
-  asio::co_spawn(ex_, watchdog(), asio::detached);
+  asio::co_spawn(ex_, watchdog(shared_from_this()), asio::detached);
 
   set_deadline(options_.connect_timeout, errc::timeout,
                "connect to " + where_ + " not done within " + ms_text(options_.connect_timeout));
@@ -388,8 +391,8 @@ asio::awaitable<Result<void>> Client::Connection::open(const RtmpUrl& url) {
   session_ = std::make_unique<ClientSession>(so, *this);
   last_read_ = Clock::now();
   session_->start(last_read_);
-  asio::co_spawn(ex_, reader(), asio::detached);
-  asio::co_spawn(ex_, writer(), asio::detached);
+  asio::co_spawn(ex_, reader(shared_from_this()), asio::detached);
+  asio::co_spawn(ex_, writer(shared_from_this()), asio::detached);
   set_deadline(options_.handshake_timeout, errc::timeout,
                "RTMP handshake with " + where_ + " not completed within " +
                    ms_text(options_.handshake_timeout));
@@ -587,8 +590,8 @@ asio::awaitable<void> Client::Connection::close_gracefully() {
   co_await wait_until([] { return false; });
 }
 
-asio::awaitable<void> Client::Connection::reader() {
-  auto self = shared_from_this();
+asio::awaitable<void> Client::Connection::reader(
+    [[maybe_unused]] std::shared_ptr<Connection> self) {
   std::vector<std::uint8_t> buf(64 * 1024);
   while (!done_) {
     auto [ec, n] = co_await read_some(asio::buffer(buf));
@@ -614,8 +617,8 @@ asio::awaitable<void> Client::Connection::reader() {
   }
 }
 
-asio::awaitable<void> Client::Connection::writer() {
-  auto self = shared_from_this();
+asio::awaitable<void> Client::Connection::writer(
+    [[maybe_unused]] std::shared_ptr<Connection> self) {
   std::vector<ByteView> views;
   std::vector<asio::const_buffer> bufs;
   // Bounded batches, so that write_timeout measures progress rather than the whole queue.
@@ -652,8 +655,8 @@ asio::awaitable<void> Client::Connection::writer() {
   }
 }
 
-asio::awaitable<void> Client::Connection::watchdog() {
-  auto self = shared_from_this();
+asio::awaitable<void> Client::Connection::watchdog(
+    [[maybe_unused]] std::shared_ptr<Connection> self) {
   while (!done_) {
     auto now = Clock::now();
     auto next = now + 1s;

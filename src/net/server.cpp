@@ -35,6 +35,23 @@ namespace {
 
 class Connection;
 
+// Fan-out hand-offs made on this thread while a connection's reader feeds its session: the
+// handler may queue one message for hundreds of players per message read, and each target
+// is woken once at the end of the feed (one drain job and one write per player per read)
+// instead of once per message.
+struct HeldInbox {
+  std::shared_ptr<Connection> target;
+  std::uint64_t gen;     // the target's hold number (a later hold is not released early)
+  TimePoint deadline{};  // released then at the latest
+};
+struct FanoutBatch {
+  bool active = false;
+  std::vector<std::shared_ptr<Connection>> wake;  // targets to drain now
+  std::vector<HeldInbox> held;                    // targets holding audio for a video frame
+  std::uint32_t hold_ms = 0;                      // shortest video interval among `held`
+};
+thread_local FanoutBatch t_fanout;
+
 // The live connections; shared with each connection so that one finishing after the
 // Server object is gone (caller's io_context) still has somewhere to deregister.
 struct Registry {
@@ -102,21 +119,55 @@ class Connection final : public ServerSessionHandler,
   void post(F&& f) {
     asio::post(strand_, [self = shared_from_this(), f = std::forward<F>(f)]() mutable {
       if (!self->done_) {
+        // Hand-offs made before this job was posted go first (a status after the media
+        // that preceded it, also when that media waits for the end of a feed).
+        self->drain_inbox();
         f(*self);
-        self->wake_writer();
+        self->flush_output();
       }
     });
   }
   // Fan-out hand-off: encoded messages from other threads collect in an inbox and one
   // strand job moves them all to the session, instead of one posted job per message.
+  // During a reader's feed on this thread the job is posted at the end of the feed; audio
+  // may wait there for the video frame that follows it (see holds_audio).
   void push_encoded(SharedBytes chunks, const Message& header) {
     {
       std::lock_guard lock(inbox_mutex_);
       inbox_.emplace_back(std::move(chunks), header);
+      const bool hold = t_fanout.active && holds_audio(header);
       if (inbox_scheduled_) return;
+      if (hold) {
+        if (!inbox_held_) {
+          inbox_held_ = true;
+          t_fanout.held.push_back({shared_from_this(), ++hold_gen_});
+          t_fanout.hold_ms = std::min(t_fanout.hold_ms, video_interval_ms_);
+        }
+        return;
+      }
       inbox_scheduled_ = true;
     }
-    post([](Connection& k) { k.drain_inbox(); });
+    if (t_fanout.active)
+      t_fanout.wake.push_back(shared_from_this());
+    else
+      post_drain();
+  }
+  // Ends hold number `gen`: the inbox goes out now, unless it already went (or is going)
+  // with a video frame.
+  void release_held(std::uint64_t gen) {
+    {
+      std::lock_guard lock(inbox_mutex_);
+      if (!inbox_held_ || hold_gen_ != gen || inbox_scheduled_) return;
+      inbox_scheduled_ = true;
+    }
+    post_drain();
+  }
+  void post_drain() {
+    asio::post(strand_, [self = shared_from_this()] {
+      if (self->done_) return;
+      self->drain_inbox();
+      self->flush_output();
+    });
   }
   void drain_inbox() {
     batch_.clear();
@@ -124,6 +175,7 @@ class Connection final : public ServerSessionHandler,
       std::lock_guard lock(inbox_mutex_);
       std::swap(batch_, inbox_);
       inbox_scheduled_ = false;
+      inbox_held_ = false;
     }
     for (auto& [chunks, header] : batch_) session_.send_encoded(chunks, header);
     batch_.clear();
@@ -173,6 +225,28 @@ class Connection final : public ServerSessionHandler,
     pending = session_.output().size();
     write_signal_.cancel();
   }
+  // Writes queued output now when the writer is idle (one non-blocking gather write, no
+  // coroutine resumption); what the socket does not take, and closing, is left to the
+  // writer coroutine.
+  void flush_output();
+  // Audio waits in the inbox (not woken) while video flows: the next video frame is due
+  // within one video frame interval, and the two go out in one write. Called under
+  // inbox_mutex_; learns the video frame interval from the video timestamps.
+  bool holds_audio(const Message& m) {
+    if (m.type == msg::video) {
+      const auto d = static_cast<std::int32_t>(m.timestamp - last_video_ts_);
+      if (video_seen_ && d > 0 && d <= kMaxVideoIntervalMs)
+        video_interval_ms_ = static_cast<std::uint32_t>(d);
+      video_seen_ = true;
+      last_video_ts_ = m.timestamp;
+      return false;
+    }
+    if (m.type != msg::audio || video_interval_ms_ == 0) return false;
+    // Audio near the last video frame: video still flows (not audio-only, no new publish).
+    const auto d = static_cast<std::int32_t>(m.timestamp - last_video_ts_);
+    return d > -kMaxVideoIntervalMs && d < static_cast<std::int32_t>(video_interval_ms_);
+  }
+  static constexpr std::int32_t kMaxVideoIntervalMs = 100;
   void finish(Error reason);
   asio::awaitable<bool> tls_handshake();
   tcp::socket& socket() { return tls_ ? tls_->next_layer() : socket_; }
@@ -195,7 +269,22 @@ class Connection final : public ServerSessionHandler,
   std::mutex inbox_mutex_;
   std::vector<std::pair<SharedBytes, Message>> inbox_;  // guarded by inbox_mutex_
   bool inbox_scheduled_ = false;                        // guarded by inbox_mutex_
+  bool inbox_held_ = false;                             // guarded by inbox_mutex_
+  std::uint64_t hold_gen_ = 0;                          // guarded by inbox_mutex_
+  bool video_seen_ = false;                             // guarded by inbox_mutex_
+  std::uint32_t last_video_ts_ = 0;                     // guarded by inbox_mutex_
+  std::uint32_t video_interval_ms_ = 0;                 // guarded by inbox_mutex_; 0 = unknown
   std::vector<std::pair<SharedBytes, Message>> batch_;  // strand only
+  // Players holding audio handed off by this connection's feeds, released by hold_timer_
+  // one video frame interval later at the latest (a publisher that stalls or stops video).
+  void end_fanout();
+  void arm_hold_timer();
+  asio::steady_timer hold_timer_;
+  std::vector<HeldInbox> held_;  // strand only
+  bool hold_timer_armed_ = false;
+  bool writing_ = false;  // the writer coroutine is in a write
+  std::vector<asio::const_buffer> flush_bufs_;
+  std::vector<ByteView> flush_views_;
   bool done_ = false;
   bool draining_ = false;
   TimePoint drain_deadline_{};
@@ -263,7 +352,8 @@ Connection::Connection(std::shared_ptr<Registry> registry, tcp::socket socket,
       demux_(options.demux),
       session_(session_options(options), *this),
       write_signal_(strand_),
-      watchdog_timer_(strand_) {
+      watchdog_timer_(strand_),
+      hold_timer_(strand_) {
   chunk_size = options.chunk_size;
   boost::system::error_code ec;
   auto ep = socket_.remote_endpoint(ec);
@@ -274,6 +364,8 @@ Connection::Connection(std::shared_ptr<Registry> registry, tcp::socket socket,
     remote_ = addr.to_string() + ":" + std::to_string(ep.port());
   }
   socket_.set_option(tcp::no_delay(true), ec);
+  // flush_output's synchronous write must never block the thread on a slow peer.
+  if (!tls_ctx_) socket_.non_blocking(true, ec);
   if (options.socket_send_buffer > 0)
     socket_.set_option(
         asio::socket_base::send_buffer_size(static_cast<int>(options.socket_send_buffer)), ec);
@@ -333,7 +425,11 @@ asio::awaitable<void> Connection::reader([[maybe_unused]] std::shared_ptr<Connec
         finish(Error(errc::io_error, ec.message()));
       break;
     }
+    t_fanout.active = true;
+    t_fanout.hold_ms = kMaxVideoIntervalMs;
     auto r = session_.feed(ByteView(buf.data(), n), Clock::now());
+    t_fanout.active = false;
+    end_fanout();
     if (n == buf.size() && buf.size() < 64 * 1024) buf.resize(buf.size() * 4);
     if (!r) {
       finish(r.error());
@@ -343,8 +439,54 @@ asio::awaitable<void> Connection::reader([[maybe_unused]] std::shared_ptr<Connec
       finish(media_error_);
       break;
     }
-    wake_writer();
+    flush_output();
   }
+}
+
+void Connection::end_fanout() {
+  for (auto& c : t_fanout.wake) c->post_drain();
+  t_fanout.wake.clear();
+  if (t_fanout.held.empty()) return;
+  const auto deadline = Clock::now() + std::chrono::milliseconds(t_fanout.hold_ms);
+  for (auto& h : t_fanout.held) held_.push_back({std::move(h.target), h.gen, deadline});
+  t_fanout.held.clear();
+  if (!hold_timer_armed_) arm_hold_timer();
+}
+
+void Connection::arm_hold_timer() {
+  hold_timer_armed_ = true;
+  hold_timer_.expires_at(held_.front().deadline);
+  hold_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    self->hold_timer_armed_ = false;
+    const auto now = Clock::now();
+    // Due ones (all of them once this connection is finished), oldest first.
+    std::size_t kept = 0;
+    for (auto& h : self->held_) {
+      if (!ec && !self->done_ && h.deadline > now)
+        self->held_[kept++] = std::move(h);
+      else
+        h.target->release_held(h.gen);
+    }
+    self->held_.resize(kept);
+    if (!self->held_.empty() && !self->done_) self->arm_hold_timer();
+  });
+}
+
+void Connection::flush_output() {
+  auto& out = session_.output();
+  if (!tls_ && !writing_ && !out.empty()) {
+    flush_views_.clear();
+    flush_bufs_.clear();
+    out.views(flush_views_, 64);
+    for (auto v : flush_views_) flush_bufs_.emplace_back(v.data(), v.size());
+    boost::system::error_code ec;
+    // Non-blocking (Asio's async operations set the descriptor so): takes what fits.
+    std::size_t n = socket_.write_some(flush_bufs_, ec);
+    if (!ec) out.consume(n);
+    // Errors and the rest are the writer's: it reports them and waits for writability.
+  }
+  pending = out.size();
+  if (!out.empty() || session_.want_close()) write_signal_.cancel();
 }
 
 asio::awaitable<void> Connection::writer([[maybe_unused]] std::shared_ptr<Connection> self) {
@@ -371,8 +513,10 @@ asio::awaitable<void> Connection::writer([[maybe_unused]] std::shared_ptr<Connec
     bufs.clear();
     out.views(views, 64);
     for (auto v : views) bufs.emplace_back(v.data(), v.size());
+    writing_ = true;
     auto [ec, n] = tls_ ? co_await asio::async_write(*tls_, bufs, use_tuple)
                         : co_await asio::async_write(socket_, bufs, use_tuple);
+    writing_ = false;
     if (done_) break;
     if (ec) {
       finish(Error(errc::io_error, "write: " + ec.message()));
@@ -404,6 +548,7 @@ void Connection::finish(Error reason) {
   socket().close(ec);
   write_signal_.cancel();
   watchdog_timer_.cancel();
+  hold_timer_.cancel();
   if (reason.code == errc::closed || reason.code == errc::io_error)
     spdlog::info("session {} {}: closed: {}", id_, remote_, reason.message());
   else

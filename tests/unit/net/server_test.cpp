@@ -1,5 +1,6 @@
 #include "rtmp/server.hpp"
 
+#include "rtmp/core/chunk.hpp"
 #include "rtmp/core/client_session.hpp"
 
 #include <gtest/gtest.h>
@@ -77,7 +78,16 @@ struct BlockingClient : ClientSessionHandler {
   void on_stream_created(std::uint32_t id) override { stream_id = id; }
   void on_status(std::uint32_t, const amf::Value& info) override {
     statuses.emplace_back(info.get("code")->as_string());
+    log.push_back("status " + statuses.back());
   }
+  void on_media(const Message& m) override {
+    log.push_back("media " + std::to_string(m.type) + " " + std::to_string(m.timestamp));
+    media_bytes += m.size();
+    ++media;
+  }
+  std::vector<std::string> log;  // statuses and media, in arrival order
+  std::size_t media = 0;
+  std::size_t media_bytes = 0;
   void flush() {
     std::vector<ByteView> views;
     session->output().views(views, 1000);
@@ -103,6 +113,27 @@ struct BlockingClient : ClientSessionHandler {
       flush();
     }
     return pred();
+  }
+  void play(const std::string& key) {
+    ConnectParams cp;
+    cp.app = "live";
+    cp.tc_url = "rtmp://127.0.0.1/live";
+    session->connect(cp);
+    session->create_stream();
+    ASSERT_TRUE(until([&] { return stream_id != 0; }));
+    session->play(stream_id, key);
+    ASSERT_TRUE(until([&] { return !statuses.empty(); }));
+  }
+  // Sends one audio/video message of `size` bytes on the published stream.
+  void send_media(std::uint8_t type, std::uint32_t ts, std::size_t size = 100) {
+    Message m;
+    m.csid = type == msg::video ? csid::video : csid::audio;
+    m.type = type;
+    m.timestamp = ts;
+    m.stream_id = stream_id;
+    m.payload = make_shared_bytes(Bytes(size, std::uint8_t{0x2A}));
+    session->send_message(m);
+    flush();
   }
   void publish(const std::string& key) {
     ConnectParams cp;
@@ -337,6 +368,168 @@ TEST(Server, DeferredDecisionResolvedFromAnotherThread) {
   BlockingClient bad((*s)->port());
   bad.publish("bad");
   EXPECT_EQ(bad.statuses.back(), "NetStream.Publish.BadName");
+}
+
+// ---- fan-out hand-off (Session::send_encoded) ----
+
+// A minimal relay: every audio/video message the publisher sends goes, encoded once, to
+// every player through send_encoded; a data message makes it send a status to each player.
+struct Hub {
+  std::mutex mutex;
+  std::vector<std::pair<std::shared_ptr<Session>, std::uint32_t>> players;  // + stream id
+};
+
+class HubHandler : public Handler {
+ public:
+  explicit HubHandler(Hub& hub) : hub_(hub) {}
+  Decision on_play(const PlayInfo& info) override {
+    std::lock_guard lock(hub_.mutex);
+    hub_.players.emplace_back(session(), info.stream_id);
+    return Decision::accept();
+  }
+  void on_message(const Message& m) override {
+    std::lock_guard lock(hub_.mutex);
+    for (auto& [player, sid] : hub_.players) {
+      if (m.type == msg::data_amf0) {
+        player->send_status("status", "Test.AfterMedia", "");
+        continue;
+      }
+      Message h = m;
+      h.stream_id = sid;
+      Bytes wire;
+      ChunkEncoder::encode_standalone(h, player->chunk_size(), wire);
+      player->send_encoded(make_shared_bytes(std::move(wire)), h);
+    }
+  }
+
+ private:
+  Hub& hub_;
+};
+
+ServerOptions hub_options(Hub& hub, unsigned threads = 2) {
+  ServerOptions o;
+  o.port = 0;
+  o.bind = "127.0.0.1";
+  o.demux = false;
+  o.threads = threads;
+  o.handler = [&hub](const std::any&) { return std::make_unique<HubHandler>(hub); };
+  return o;
+}
+
+void wait_players(Hub& hub, std::size_t n) {
+  for (int i = 0; i < 500; ++i) {
+    {
+      std::lock_guard lock(hub.mutex);
+      if (hub.players.size() >= n) return;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+}
+
+// Audio that waits in a player's inbox for the next video frame still goes out in
+// publisher order, interleaved with the video, to every player.
+TEST(ServerFanout, AudioWaitingForVideoKeepsPublisherOrder) {
+  Hub hub;
+  auto s = Server::start(hub_options(hub));
+  ASSERT_TRUE(s);
+  BlockingClient p1((*s)->port()), p2((*s)->port());
+  p1.play("k");
+  p2.play("k");
+  wait_players(hub, 2);
+  BlockingClient pub((*s)->port());
+  pub.publish("k");
+  std::vector<std::string> want;
+  std::uint32_t audio_ts = 0;
+  for (std::uint32_t v = 0; v < 20; ++v) {
+    pub.send_media(msg::video, v * 33, 3000);
+    want.push_back("media 9 " + std::to_string(v * 33));
+    for (; audio_ts < (v + 1) * 33; audio_ts += 23) {
+      pub.send_media(msg::audio, audio_ts);
+      want.push_back("media 8 " + std::to_string(audio_ts));
+    }
+  }
+  for (auto* p : {&p1, &p2}) {
+    ASSERT_TRUE(p->until([&] { return p->media >= want.size(); })) << p->media;
+    std::vector<std::string> got(p->log.end() - static_cast<std::ptrdiff_t>(want.size()),
+                                 p->log.end());
+    EXPECT_EQ(got, want);
+  }
+}
+
+// Video stops (the publisher stalls or sends audio only): audio held for a video frame
+// that does not come is still delivered, without any further input from the publisher.
+TEST(ServerFanout, HeldAudioGoesOutWhenNoVideoFollows) {
+  Hub hub;
+  auto s = Server::start(hub_options(hub));
+  ASSERT_TRUE(s);
+  BlockingClient player((*s)->port());
+  player.play("k");
+  wait_players(hub, 1);
+  BlockingClient pub((*s)->port());
+  pub.publish("k");
+  pub.send_media(msg::video, 0);
+  pub.send_media(msg::video, 33);
+  // Both delivered first, so that the audio comes in a read of its own.
+  ASSERT_TRUE(player.until([&] { return player.media == 2; }));
+  pub.send_media(msg::audio, 40);  // the next video frame would be due at 66: never sent
+  ASSERT_TRUE(player.until([&] { return player.media == 3; }));
+  EXPECT_EQ(player.log.back(), "media 8 40");
+}
+
+// A status sent after media (here UnpublishNotify's stand-in) reaches the player after
+// that media, also when the media waits for the end of the publisher's read or for video.
+TEST(ServerFanout, StatusAfterHeldAudioStaysAfterIt) {
+  Hub hub;
+  auto s = Server::start(hub_options(hub));
+  ASSERT_TRUE(s);
+  BlockingClient player((*s)->port());
+  player.play("k");
+  wait_players(hub, 1);
+  BlockingClient pub((*s)->port());
+  pub.publish("k");
+  pub.send_media(msg::video, 0);
+  pub.send_media(msg::video, 33);
+  // Audio, then the data message, in one write: one read on the server most of the time.
+  Message a;
+  a.csid = csid::audio;
+  a.type = msg::audio;
+  a.timestamp = 40;
+  a.stream_id = pub.stream_id;
+  a.payload = make_shared_bytes(Bytes(100, std::uint8_t{1}));
+  pub.session->send_message(a);
+  pub.session->send_message(make_data(pub.stream_id, {amf::Value("x")}, 41, csid::data));
+  pub.flush();
+  ASSERT_TRUE(player.until([&] { return player.log.back() == "status Test.AfterMedia"; }));
+  ASSERT_GE(player.log.size(), 2u);
+  EXPECT_EQ(player.log[player.log.size() - 2], "media 8 40");
+}
+
+// A player that stops reading must not hold up the I/O thread (the hand-off writes without
+// blocking): on one thread, another player still gets every byte.
+TEST(ServerFanout, StalledPlayerDoesNotBlockOthers) {
+  Hub hub;
+  auto o = hub_options(hub, 1);
+  o.socket_send_buffer = 64 * 1024;
+  auto s = Server::start(std::move(o));
+  ASSERT_TRUE(s);
+  BlockingClient stalled((*s)->port()), reader((*s)->port());
+  stalled.sock.set_option(asio::socket_base::receive_buffer_size(16 * 1024));
+  stalled.play("k");
+  reader.play("k");
+  wait_players(hub, 2);
+  BlockingClient pub((*s)->port());
+  pub.publish("k");
+  constexpr std::size_t frames = 200, size = 60 * 1024;  // 12 MB, far over the socket buffers
+  std::size_t sent = 0;
+  for (std::uint32_t i = 0; i < frames; ++i) {
+    pub.send_media(msg::video, i * 33, size);
+    sent += size;
+    // Keep reading as we go so that the reader's own socket never fills.
+    ASSERT_TRUE(reader.until([&] { return reader.media_bytes + 4 * size >= sent; })) << i;
+  }
+  ASSERT_TRUE(reader.until([&] { return reader.media == frames; })) << reader.media;
+  EXPECT_EQ(reader.media_bytes, sent);
+  EXPECT_LT(stalled.media, frames);
 }
 
 }  // namespace

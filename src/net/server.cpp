@@ -71,12 +71,22 @@ struct Registry {
   }
 };
 
+// A connection's figures that handles read from other threads, shared so that reading them
+// (a fan-out reads pending once per message per player) takes no reference on the
+// connection. Zero once the connection is finished.
+struct SharedCounters {
+  std::atomic<std::size_t> pending{0};
+  std::atomic<std::uint32_t> play_stream_id{0};
+  std::atomic<std::uint32_t> chunk_size{0};
+};
+
 // What a handler keeps: a weak reference, so a handler holding its session does not keep
 // the connection alive after it closed.
 class SessionHandle final : public Session {
  public:
-  SessionHandle(std::weak_ptr<Connection> c, std::uint64_t id, std::string addr)
-      : conn_(std::move(c)), id_(id), addr_(std::move(addr)) {}
+  SessionHandle(std::weak_ptr<Connection> c, std::shared_ptr<const SharedCounters> counters,
+                std::uint64_t id, std::string addr)
+      : conn_(std::move(c)), counters_(std::move(counters)), id_(id), addr_(std::move(addr)) {}
   void send_codec(const Codec& codec) override;
   void send_video(const VideoSample& sample) override;
   void send_audio(const AudioSample& sample) override;
@@ -96,6 +106,7 @@ class SessionHandle final : public Session {
 
  private:
   std::weak_ptr<Connection> conn_;
+  std::shared_ptr<const SharedCounters> counters_;
   std::uint64_t id_;
   std::string addr_;
 };
@@ -150,7 +161,7 @@ class Connection final : public ServerSessionHandler,
     if (t_fanout.active)
       t_fanout.wake.push_back(shared_from_this());
     else
-      post_drain();
+      post_drain(shared_from_this());
   }
   // Ends hold number `gen`: the inbox goes out now, unless it already went (or is going)
   // with a video frame.
@@ -160,10 +171,11 @@ class Connection final : public ServerSessionHandler,
       if (!inbox_held_ || hold_gen_ != gen || inbox_scheduled_) return;
       inbox_scheduled_ = true;
     }
-    post_drain();
+    post_drain(shared_from_this());
   }
-  void post_drain() {
-    asio::post(strand_, [self = shared_from_this()] {
+  static void post_drain(std::shared_ptr<Connection> self) {
+    auto& strand = self->strand_;
+    asio::post(strand, [self = std::move(self)] {
       if (self->done_) return;
       self->drain_inbox();
       self->flush_output();
@@ -202,9 +214,10 @@ class Connection final : public ServerSessionHandler,
     if (!r) finish(r.error());
   }
   // Read from other threads through SessionHandle.
-  std::atomic<std::size_t> pending{0};
-  std::atomic<std::uint32_t> play_stream_id{0};
-  std::atomic<std::uint32_t> chunk_size{0};
+  std::shared_ptr<SharedCounters> counters = std::make_shared<SharedCounters>();
+  std::atomic<std::size_t>& pending = counters->pending;
+  std::atomic<std::uint32_t>& play_stream_id = counters->play_stream_id;
+  std::atomic<std::uint32_t>& chunk_size = counters->chunk_size;
 
   // ServerSessionHandler
   Decision on_connect(const ConnectInfo& info) override;
@@ -373,8 +386,8 @@ Connection::Connection(std::shared_ptr<Registry> registry, tcp::socket socket,
 }
 
 void Connection::start() {
-  ConnectionAccess::set_session(*handler_,
-                                std::make_shared<SessionHandle>(weak_from_this(), id_, remote_));
+  ConnectionAccess::set_session(
+      *handler_, std::make_shared<SessionHandle>(weak_from_this(), counters, id_, remote_));
   asio::co_spawn(strand_, reader(shared_from_this()), asio::detached);
   asio::co_spawn(strand_, writer(shared_from_this()), asio::detached);
   asio::co_spawn(strand_, watchdog(shared_from_this()), asio::detached);
@@ -444,7 +457,7 @@ asio::awaitable<void> Connection::reader([[maybe_unused]] std::shared_ptr<Connec
 }
 
 void Connection::end_fanout() {
-  for (auto& c : t_fanout.wake) c->post_drain();
+  for (auto& c : t_fanout.wake) post_drain(std::move(c));
   t_fanout.wake.clear();
   if (t_fanout.held.empty()) return;
   const auto deadline = Clock::now() + std::chrono::milliseconds(t_fanout.hold_ms);
@@ -473,6 +486,7 @@ void Connection::arm_hold_timer() {
 }
 
 void Connection::flush_output() {
+  if (done_) return;
   auto& out = session_.output();
   if (!tls_ && !writing_ && !out.empty()) {
     flush_views_.clear();
@@ -543,6 +557,9 @@ asio::awaitable<void> Connection::watchdog([[maybe_unused]] std::shared_ptr<Conn
 void Connection::finish(Error reason) {
   if (done_) return;
   done_ = true;
+  pending = 0;
+  play_stream_id = 0;
+  chunk_size = 0;
   boost::system::error_code ec;
   socket().shutdown(tcp::socket::shutdown_both, ec);
   socket().close(ec);
@@ -656,12 +673,10 @@ void SessionHandle::send_encoded(SharedBytes chunks, const Message& header) {
   if (auto c = conn_.lock()) c->push_encoded(std::move(chunks), header);
 }
 std::uint32_t SessionHandle::chunk_size() const noexcept {
-  auto c = conn_.lock();
-  return c ? c->chunk_size.load() : 0;
+  return counters_->chunk_size.load();
 }
 std::uint32_t SessionHandle::play_stream_id() const noexcept {
-  auto c = conn_.lock();
-  return c ? c->play_stream_id.load() : 0;
+  return counters_->play_stream_id.load();
 }
 void SessionHandle::resolve(Decision decision) {
   if (auto c = conn_.lock())
@@ -674,8 +689,7 @@ void SessionHandle::abort(const Error& reason) {
   if (auto c = conn_.lock()) c->post_stop(reason);
 }
 std::size_t SessionHandle::pending_output() const noexcept {
-  auto c = conn_.lock();
-  return c ? c->pending.load() : 0;
+  return counters_->pending.load();
 }
 
 // ---- ServerImpl ----

@@ -72,6 +72,7 @@ int main(int argc, char** argv) {
   double seconds = 15, rate = 2000000;  // bits per second per player
   int writes = 30;                      // writev calls per player per second
   int iov = 2;                          // buffers per writev (e.g. video + audio message)
+  int nodelay = 1;                      // TCP_NODELAY on the sending sockets
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i];
     double v = std::atof(argv[i + 1]);
@@ -85,6 +86,8 @@ int main(int argc, char** argv) {
       writes = static_cast<int>(v);
     else if (k == "--iov")
       iov = static_cast<int>(v);
+    else if (k == "--nodelay")
+      nodelay = static_cast<int>(v);
   }
   int ls = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
@@ -100,8 +103,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < players; ++i) {
     int s = accept(ls, nullptr, nullptr);
     if (s < 0) return 1;
-    int one = 1;
-    setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &nodelay, sizeof nodelay);
     fds.push_back(s);
   }
   // One shared payload per write interval, split into `iov` pieces (no per-player copy).
@@ -134,8 +136,8 @@ int main(int argc, char** argv) {
   for (int s : fds) close(s);
   waitpid(child, nullptr, 0);
   std::printf(
-      "players=%d rate=%.0f b/s writes/s=%d iov=%d seconds=%.2f cpu_s=%.3f "
+      "players=%d rate=%.0f b/s writes/s=%d iov=%d nodelay=%d seconds=%.2f cpu_s=%.3f "
       "cpu_per_player_stream_s=%.3e writev=%ld short=%ld\n",
-      players, rate, writes, iov, wall, cpu, cpu / (players * wall), calls, short_writes);
+      players, rate, writes, iov, nodelay, wall, cpu, cpu / (players * wall), calls, short_writes);
   return short_writes == 0 ? 0 : 3;
 }

@@ -205,8 +205,8 @@ def case_player_kill(args, work):
     problems = []
     bystander, pub, victim, players = None, None, None, []
     try:
-        # FFmpeg with a fixed 64 KB receive buffer: a reading player's autotuned buffer
-        # (up to tcp_rmem's max, 32 MB here) would hold seconds of the stall in the kernel.
+        # FFmpeg with a fixed 64 KB receive buffer: at 20 Mb/s the relay's writes to it are
+        # then mostly waiting on the socket, so the kill lands in the middle of one.
         kind = "ffmpeg"
         victim = rt.Process("victim", ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error",
                                        "-recv_buffer_size", "65536", "-i", server.url(), "-c", "copy", "-f", "flv",

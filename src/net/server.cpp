@@ -24,6 +24,7 @@ namespace rtmp {
 namespace asio = boost::asio;
 namespace ssl = asio::ssl;
 using tcp = asio::ip::tcp;
+using Strand = asio::strand<asio::io_context::executor_type>;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 class ConnectionAccess {
@@ -115,7 +116,8 @@ class Connection final : public ServerSessionHandler,
                          public std::enable_shared_from_this<Connection> {
  public:
   // tls: the server's TLS context for an RTMPS connection, null for plain RTMP.
-  Connection(std::shared_ptr<Registry> registry, tcp::socket socket,
+  // `socket` runs on `strand`.
+  Connection(std::shared_ptr<Registry> registry, Strand strand, tcp::socket socket,
              std::unique_ptr<Handler> handler, std::uint64_t id, const ServerOptions& options,
              std::shared_ptr<ssl::context> tls = nullptr);
 
@@ -265,7 +267,9 @@ class Connection final : public ServerSessionHandler,
   tcp::socket& socket() { return tls_ ? tls_->next_layer() : socket_; }
 
   std::shared_ptr<Registry> registry_;
-  asio::strand<asio::any_io_executor> strand_;
+  // The socket's own strand, by its concrete type: posting to it (a drain job per player
+  // per write) then costs no type-erased executor and no second strand around the first.
+  Strand strand_;
   tcp::socket socket_;  // moved into tls_ for RTMPS
   std::shared_ptr<ssl::context> tls_ctx_;
   std::optional<ssl::stream<tcp::socket>> tls_;
@@ -352,11 +356,11 @@ SessionOptions session_options(const ServerOptions& o) {
   return s;
 }
 
-Connection::Connection(std::shared_ptr<Registry> registry, tcp::socket socket,
+Connection::Connection(std::shared_ptr<Registry> registry, Strand strand, tcp::socket socket,
                        std::unique_ptr<Handler> handler, std::uint64_t id,
                        const ServerOptions& options, std::shared_ptr<ssl::context> tls)
     : registry_(std::move(registry)),
-      strand_(socket.get_executor()),
+      strand_(std::move(strand)),
       socket_(std::move(socket)),
       tls_ctx_(std::move(tls)),
       handshake_timeout_ms_(options.limits.handshake_timeout_ms),
@@ -780,7 +784,8 @@ Result<void> ServerImpl::open() {
 
 asio::awaitable<void> ServerImpl::accept_loop(tcp::acceptor& acceptor, bool tls) {
   for (;;) {
-    tcp::socket socket(asio::make_strand(*ioc_));
+    Strand strand = asio::make_strand(ioc_->get_executor());
+    tcp::socket socket(strand);
     auto [ec] = co_await acceptor.async_accept(socket, use_tuple);
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
@@ -798,7 +803,7 @@ asio::awaitable<void> ServerImpl::accept_loop(tcp::acceptor& acceptor, bool tls)
     {
       std::lock_guard lock(registry_->mutex);
       if (registry_->stopping) co_return;
-      conn = std::make_shared<Connection>(registry_, std::move(socket), std::move(handler),
+      conn = std::make_shared<Connection>(registry_, strand, std::move(socket), std::move(handler),
                                           next_id_++, options_, tls ? tls_ctx_ : nullptr);
       registry_->connections.insert(conn);
     }

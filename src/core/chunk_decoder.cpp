@@ -323,4 +323,13 @@ Result<std::vector<Message>> split_aggregate(const Message& aggregate, const Lim
   return out;
 }
 
+std::optional<ChunkDecoder::Partial> ChunkDecoder::partial() const {
+  std::optional<Partial> p;
+  for (const auto& [csid, s] : streams_) {
+    if (!s.buffer || (p && p->csid < csid)) continue;
+    p = Partial{csid, s.type, s.length, s.buffer->size()};
+  }
+  return p;
+}
+
 }  // namespace rtmp

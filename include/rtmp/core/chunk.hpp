@@ -70,6 +70,16 @@ class ChunkDecoder {
   // The pool payloads come from (for stats, or to share with another decoder).
   const std::shared_ptr<BufferPool>& pool() const noexcept { return pool_; }
 
+  // A message begun and not finished (the lowest such chunk stream id), so a transport whose
+  // peer hung up can say what was left incomplete.
+  struct Partial {
+    std::uint32_t csid = 0;
+    std::uint8_t type = 0;
+    std::uint32_t length = 0;
+    std::size_t received = 0;
+  };
+  std::optional<Partial> partial() const;
+
   // Current incoming chunk size (default 128).
   std::uint32_t chunk_size() const noexcept { return chunk_size_; }
   // Total bytes consumed, for Acknowledgement (§5.4.3).

@@ -98,6 +98,8 @@ class ServerSession {
   const std::map<std::uint32_t, PlayInfo>& playing() const noexcept { return playing_; }
   const std::map<std::uint32_t, PublishInfo>& publishing() const noexcept { return publishing_; }
   std::uint64_t bytes_received() const noexcept { return decoder_.bytes_received(); }
+  // The message the peer began and did not finish, if any (for the close reason on EOF).
+  std::optional<ChunkDecoder::Partial> partial_input() const { return decoder_.partial(); }
 
   // Answers the connect, publish or play whose callback returned Decision::defer(), then
   // processes the input held meanwhile. errc::invalid_argument when nothing is pending;

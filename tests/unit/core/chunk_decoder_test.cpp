@@ -111,6 +111,30 @@ TEST(ChunkDecoder, SpecExample2MessageSplitIntoChunks) {
   EXPECT_EQ(dec.bytes_received(), wire.size());
 }
 
+TEST(ChunkDecoder, PartialNamesTheUnfinishedMessage) {
+  // The §5.3.2.2 message cut after its second chunk: what a peer that hung up left behind.
+  const Bytes v = pattern(307, 9);
+  Bytes wire = {0x04, 0x00, 0x03, 0xE8, 0x00, 0x01, 0x33, 0x09, 0x3A, 0x30, 0x00, 0x00};
+  wire.insert(wire.end(), v.begin(), v.begin() + 128);
+  ChunkDecoder dec;
+  EXPECT_FALSE(dec.partial());
+  auto r = feed(dec, wire);
+  ASSERT_FALSE(r.error) << r.error->message();
+  auto p = dec.partial();
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->csid, 4u);
+  EXPECT_EQ(p->type, 9u);
+  EXPECT_EQ(p->length, 307u);
+  EXPECT_EQ(p->received, 128u);
+  Bytes rest = {0xC4};
+  rest.insert(rest.end(), v.begin() + 128, v.begin() + 256);
+  rest.push_back(0xC4);
+  rest.insert(rest.end(), v.begin() + 256, v.end());
+  r = feed(dec, rest);
+  ASSERT_EQ(r.messages.size(), 1u);
+  EXPECT_FALSE(dec.partial());  // complete: nothing left unfinished
+}
+
 // --- Basic header forms (§5.3.1.1) ---
 
 TEST(ChunkDecoder, BasicHeaderForms) {

@@ -153,7 +153,7 @@ asio::awaitable<rtmp::Result<void>> Publisher::retry(const std::function<rtmp::R
 }
 
 asio::awaitable<rtmp::Result<void>> Publisher::send_demuxed(const rtmp::Message& m) {
-  events_.clear();
+  demuxer_.recycle(events_);
   if (auto r = demuxer_.push(m, events_); !r) co_return r.error();
   for (const auto& e : events_) {
     rtmp::Result<void> r;

@@ -194,7 +194,8 @@ int main(int argc, char** argv) {
                  "Unwritten media milliseconds per player before it skips frames")
       ->capture_default_str();
   app.add_option("--slow-player-timeout", slow_timeout,
-                 "Seconds a player may stay behind (skipping) before it is disconnected")
+                 "Seconds a player may stay behind (skipping), or write nothing while data "
+                 "waits for it, before it is disconnected")
       ->capture_default_str();
   app.add_option("--record", record_dir, "Record every published stream to DIR/app/key-<UTC>.flv");
   app.add_option("--publish-key-file", key_file,

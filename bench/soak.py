@@ -86,15 +86,17 @@ def main():
         alive = server.poll() is None
         pub = events.get("publisher", {})
         last = events.get("done") or (samples[-1] if samples else {})  # final counts
-        # RSS after the first minute (the GOP cache and pools are warm) vs at the end.
-        warm = next((x for x in samples if x["t"] >= 60), samples[0] if samples else {})
+        # RSS once every slot has joined and left at least once (first joins are spread over
+        # MAX seconds) vs at the end.
+        warm_t = 2 * float(args.stay.split(":")[1])
+        warm = next((x for x in samples if x["t"] >= warm_t), samples[0] if samples else {})
         summary = {
             "server": kind, "minutes": args.minutes, "players": args.players, "stay": args.stay,
             "sessions": last.get("sessions", 0), "completed": last.get("completed", 0),
             "connect_failed": last.get("connect_failed", -1), "incomplete": last.get("incomplete", -1),
             "published_video": pub.get("video", 0), "publisher_dropped": pub.get("dropped", -1),
             "publisher_error": pub.get("error", "missing"), "server_alive": alive,
-            "rss_warm_mb": warm.get("rss_mb", 0), "rss_end_mb": samples[-1]["rss_mb"] if samples else 0,
+            "rss_warm_mb": warm.get("rss_mb", 0), "rss_warm_t": warm.get("t", 0), "rss_end_mb": samples[-1]["rss_mb"] if samples else 0,
             "rss_max_mb": max((x["rss_mb"] for x in samples), default=0),
             "load_exit": load.returncode,
         }
@@ -104,10 +106,10 @@ def main():
         summary["errors"] = errors
         print()
         print(json.dumps(summary))
-        print("%s: %d sessions in %.0f min (%d completed), %d errors; RSS %.1f MB after 1 min, "
+        print("%s: %d sessions in %.0f min (%d completed), %d errors; RSS %.1f MB after %.0f s, "
               "%.1f MB at the end (max %.1f MB)"
               % (kind, summary["sessions"], args.minutes, summary["completed"], errors,
-                 summary["rss_warm_mb"], summary["rss_end_mb"], summary["rss_max_mb"]))
+                 summary["rss_warm_mb"], warm.get("t", 0), summary["rss_end_mb"], summary["rss_max_mb"]))
         if args.json:
             with open(args.json, "w") as f:
                 json.dump({"samples": samples, "summary": summary}, f, indent=1)

@@ -106,7 +106,7 @@ def main():
         summary["errors"] = errors
         print()
         print(json.dumps(summary))
-        print("%s: %d sessions in %.0f min (%d completed), %d errors; RSS %.1f MB after %.0f s, "
+        print("%s: %d sessions in %g min (%d completed), %d errors; RSS %.1f MB after %.0f s, "
               "%.1f MB at the end (max %.1f MB)"
               % (kind, summary["sessions"], args.minutes, summary["completed"], errors,
                  summary["rss_warm_mb"], warm.get("t", 0), summary["rss_end_mb"], summary["rss_max_mb"]))

@@ -231,7 +231,7 @@ void Stream::learn_codec(const Packet& p) {
   }
   if (!info.is_config()) return;
   // Sequence headers only: the demuxer parses the config record (AAC rate and channels).
-  events_.clear();
+  demuxer_.recycle(events_);
   if (!demuxer_.push(m, events_)) return;  // relayed anyway; stats stay empty
   for (const auto& e : events_) {
     const auto* c = std::get_if<Codec>(&e);

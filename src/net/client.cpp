@@ -733,7 +733,7 @@ void Client::Connection::on_media(const Message& m) {
     if (handler_) handler_->on_message(m);
     return;
   }
-  events_.clear();
+  demuxer_.recycle(events_);
   if (auto r = demuxer_.push(m, events_); !r) {
     fail(Error(r.error().code, "media from " + where_ + ": " + r.error().detail));
     return;

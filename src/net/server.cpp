@@ -8,6 +8,7 @@
 #include "rtmp/media/demuxer.hpp"
 #include "rtmp/media/muxer.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
@@ -390,6 +391,8 @@ Connection::Connection(std::shared_ptr<Registry> registry, Strand strand, tcp::s
 }
 
 void Connection::start() {
+  // The handshake clock runs from accept, not the first byte (RTMPS: its own TLS timer first).
+  if (!tls_) session_.start(Clock::now());
   ConnectionAccess::set_session(
       *handler_, std::make_shared<SessionHandle>(weak_from_this(), counters, id_, remote_));
   asio::co_spawn(strand_, reader(shared_from_this()), asio::detached);
@@ -436,9 +439,15 @@ asio::awaitable<void> Connection::reader([[maybe_unused]] std::shared_ptr<Connec
     if (ec) {
       if (draining_)
         finish(Error(errc::closed, close_reason_));
-      else if (ec == asio::error::eof || ec == ssl::error::stream_truncated)
-        finish(Error(errc::closed, "peer closed the connection"));
-      else
+      else if (ec == asio::error::eof || ec == ssl::error::stream_truncated) {
+        if (auto p = session_.partial_input())
+          finish(Error(errc::closed,
+                       fmt::format("peer closed the connection inside a message: {} of {} bytes "
+                                   "of a type-{} message on chunk stream {}",
+                                   p->received, p->length, p->type, p->csid)));
+        else
+          finish(Error(errc::closed, "peer closed the connection"));
+      } else
         finish(Error(errc::io_error, ec.message()));
       break;
     }
@@ -616,7 +625,7 @@ void Connection::on_media(const Message& m) {
     return;
   }
   if (media_error_.code != errc::ok) return;
-  events_.clear();
+  demuxer_.recycle(events_);
   if (auto r = demuxer_.push(m, events_); !r) {
     // Closes this session after the current feed; what came before stays delivered.
     media_error_ = r.error();
@@ -790,6 +799,13 @@ asio::awaitable<void> ServerImpl::accept_loop(tcp::acceptor& acceptor, bool tls)
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
       spdlog::warn("accept: {}", ec.message());
+      if (ec == asio::error::no_descriptors || ec.value() == ENFILE || ec.value() == ENOMEM ||
+          ec == asio::error::no_buffer_space) {
+        // Out of descriptors: retrying at once would spin and flood the log; wait for some
+        // connections to end.
+        asio::steady_timer pause(ioc_->get_executor(), std::chrono::milliseconds(100));
+        co_await pause.async_wait(use_tuple);
+      }
       continue;
     }
     std::unique_ptr<Handler> handler;

@@ -137,9 +137,8 @@ def case_publisher_kill(args, work, python_publisher):
         line = server.wait_log(r"relay: unpublish app=live key=key .*reason=\"([^\"]*)\"", 1, 10)[0]
         reason = line.group(1)
         print("server: %s" % line.group(0))
-        if python_publisher and not re.search(r"inside a message|mid-message|partial|incomplete", reason):
-            # The net layer does not tell yet (src/net/server.cpp reports EOF alone).
-            print("NOTE: the reason does not say the connection ended inside a message")
+        if python_publisher and not re.search(r"inside a message: \d+ of 1050538 bytes of a type-9", reason):
+            problems.append("unpublish reason %r does not say the connection ended inside the keyframe" % reason)
         if not re.search(r"closed|reset|end of|eof|EOF", reason):
             problems.append("unpublish reason %r does not say the publisher's connection ended" % reason)
         rcs = ru.wait_all([(n, p) for n, p, _ in players], 15)

@@ -12,18 +12,21 @@ void Backlog::grow() {
   head_ = 0;
 }
 
-void Backlog::sent(std::size_t bytes, std::uint32_t ts) {
+void Backlog::sent(std::size_t bytes, std::uint32_t ts, bool timed) {
   total_ += bytes;
   pending_ += bytes;
-  newest_ts_ = ts;
+  if (timed) newest_ts_ = ts;
   if (count_ == max_entries_) {
     // Saturated: merge into the newest entry; the oldest stays, so duration stays honest.
     at(count_ - 1).end = total_;
-    at(count_ - 1).ts = ts;
+    if (timed) {
+      at(count_ - 1).ts = ts;
+      at(count_ - 1).timed = true;
+    }
     return;
   }
   if (count_ == ring_.size()) grow();
-  at(count_) = {total_, ts};
+  at(count_) = {total_, ts, timed};
   ++count_;
 }
 
@@ -40,8 +43,11 @@ void Backlog::update(std::size_t pending) {
 }
 
 std::uint32_t Backlog::duration_ms() const noexcept {
-  if (count_ == 0) return 0;
-  std::uint32_t d = newest_ts_ - at(0).ts;
+  // The oldest timed entry dates it; untimed ones only lead a fast-start burst.
+  std::size_t i = 0;
+  while (i < count_ && !at(i).timed) ++i;
+  if (i == count_) return 0;
+  std::uint32_t d = newest_ts_ - at(i).ts;
   // A publisher restart can move timestamps backwards: that is not a backlog.
   return d > 0x80000000u ? 0 : d;
 }

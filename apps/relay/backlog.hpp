@@ -17,8 +17,10 @@ class Backlog {
  public:
   explicit Backlog(std::size_t max_entries = 16384) : max_entries_(max_entries) {}
 
-  // A message of `bytes` with media timestamp `ts` (ms) was queued for the player.
-  void sent(std::size_t bytes, std::uint32_t ts);
+  // A message of `bytes` with media timestamp `ts` (ms) was queued for the player. Untimed
+  // messages (sequence headers, metadata: a joiner gets them with their original, old
+  // timestamps) count in bytes but do not date the backlog.
+  void sent(std::size_t bytes, std::uint32_t ts, bool timed = true);
   // Bytes queued but not yet written, as the connection reports it: drops entries of
   // messages now fully written.
   void update(std::size_t pending);
@@ -35,6 +37,7 @@ class Backlog {
   struct Entry {
     std::uint64_t end;  // total bytes sent to the player once this message is queued
     std::uint32_t ts;
+    bool timed = true;
   };
   Entry& at(std::size_t i) noexcept { return ring_[(head_ + i) & (ring_.size() - 1)]; }
   const Entry& at(std::size_t i) const noexcept { return ring_[(head_ + i) & (ring_.size() - 1)]; }

@@ -496,7 +496,7 @@ void Stream::deliver(Player& pl, Packet& p, TimePoint now) {
 void Stream::send(Player& pl, Packet& p) {
   const SharedBytes& wire = p.wire(pl.chunk_size, pl.stream_id);
   pl.session->send_encoded(wire, p.header(pl.stream_id));
-  pl.backlog.sent(wire->size(), p.timestamp());
+  pl.backlog.sent(wire->size(), p.timestamp(), p.info().droppable());
   ++pl.frames_sent;
   pl.bytes_sent += wire->size();
   bytes_out_ += wire->size();

@@ -23,6 +23,21 @@ TEST(Backlog, TracksBytesAndDurationOfUnwrittenMessages) {
   EXPECT_EQ(b.bytes(), 0u);
 }
 
+TEST(Backlog, SequenceHeadersOfAFastStartDoNotDateIt) {
+  // A joiner of a stream 60 s old gets the sequence headers (ts 0) then the cached GOP; with
+  // that burst unwritten, the backlog spans the GOP, not the stream's age.
+  Backlog b;
+  b.sent(40, 0, false);  // AVC sequence header
+  b.sent(7, 0, false);   // AAC sequence header
+  EXPECT_EQ(b.duration_ms(), 0u);
+  b.sent(30000, 60000);
+  b.sent(8000, 60033);
+  b.sent(8000, 60066);
+  b.update(b.total_sent());
+  EXPECT_EQ(b.duration_ms(), 66u);
+  EXPECT_EQ(b.bytes(), 46047u);
+}
+
 TEST(Backlog, PendingIncludingOtherOutputIsCappedAtWhatWasSent) {
   Backlog b;
   b.sent(100, 0);

@@ -21,7 +21,8 @@ Error unexpected(std::string what) {
 ServerSession::ServerSession(const SessionOptions& options, ServerSessionHandler& handler)
     : options_(options),
       handler_(handler),
-      handshake_(options.random ? options.random : system_random()),
+      handshake_(
+          std::make_unique<ServerHandshake>(options.random ? options.random : system_random())),
       decoder_(options.limits) {}
 
 Result<void> ServerSession::feed(ByteView in, TimePoint now) {
@@ -29,17 +30,20 @@ Result<void> ServerSession::feed(ByteView in, TimePoint now) {
   if (!started_) started_ = now;
   last_input_ = now;
   if (state_ == State::handshake) {
-    auto used = handshake_.feed(in);
+    auto used = handshake_->feed(in);
     if (!used) {
       state_ = State::closed;
       return used.error();
     }
-    if (auto pending = handshake_.output(); !pending.empty()) {
+    if (auto pending = handshake_->output(); !pending.empty()) {
       out_.push_copy(pending);
-      handshake_.consume_output(pending.size());
+      handshake_->consume_output(pending.size());
     }
     in = in.subspan(*used);
-    if (!handshake_.done()) return {};
+    if (!handshake_->done()) return {};
+    // Its packets (~4.8 KB) are dead weight for the connection's life (idle players).
+    digest_ = handshake_->digest();
+    handshake_.reset();
     state_ = State::connecting;
   }
   const std::size_t before = out_.footprint();

@@ -17,6 +17,7 @@
 #include "rtmp/core/session.hpp"
 
 #include <map>
+#include <memory>
 #include <optional>
 
 namespace rtmp {
@@ -73,7 +74,7 @@ class ServerSession {
   bool want_close() const noexcept { return state_ == State::closed; }
   State state() const noexcept { return state_; }
   const ConnectInfo& connect_info() const noexcept { return connect_; }
-  bool digest_handshake() const noexcept { return handshake_.digest(); }
+  bool digest_handshake() const noexcept { return handshake_ ? handshake_->digest() : digest_; }
 
   // Sending to the peer (a player). Media messages must carry the play stream id.
   void send_message(const Message& m);
@@ -139,7 +140,8 @@ class ServerSession {
 
   SessionOptions options_;
   ServerSessionHandler& handler_;
-  ServerHandshake handshake_;
+  std::unique_ptr<ServerHandshake> handshake_;  // freed once the handshake is done
+  bool digest_ = false;
   ChunkDecoder decoder_;
   ChunkEncoder encoder_;
   OutputQueue out_;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "alloc_count.hpp"
+#include "h264_gop.hpp"
 #include "rtmp/core/chunk.hpp"
 #include "rtmp/core/control.hpp"
 #include "rtmp/media/demuxer.hpp"
@@ -45,39 +46,8 @@ std::vector<Message> video_messages(std::size_t size) {
   return out;
 }
 
-void add_nal(Bytes& b, std::size_t n, std::uint8_t header) {
-  for (int shift = 24; shift >= 0; shift -= 8) b.push_back(static_cast<std::uint8_t>(n >> shift));
-  b.push_back(header);
-  for (std::size_t i = 1; i < n; ++i) b.push_back(static_cast<std::uint8_t>(i * 131));
-}
-
-// One 2 s GOP at 30 fps of H.264 (~1 Mb/s; IDR of 4 NAL units, P frames of 2 with sizes
-// varying by frame) and AAC at ~43 frames/s, after the two sequence headers.
 std::vector<Message> h264_aac_gop() {
-  std::vector<Message> out;
-  out.push_back(make(rtmp::csid::video, rtmp::msg::video, 0,
-                     {0x17, 0,    0,    0,    0,    0x01, 0x64, 0x00, 0x1F, 0xFF, 0xE1,
-                      0x00, 0x04, 0x67, 0x64, 0x00, 0x1F, 0x01, 0x00, 0x02, 0x68, 0xEE}));
-  out.push_back(make(rtmp::csid::audio, rtmp::msg::audio, 0, {0xAF, 0x00, 0x12, 0x10}));
-  for (int f = 0; f < 60; ++f) {
-    const auto ts = static_cast<std::uint32_t>(f * 33);
-    Bytes v = {static_cast<std::uint8_t>(f == 0 ? 0x17 : 0x27), 0x01, 0x00, 0x00, 0x21};
-    add_nal(v, 2, 0x09);
-    if (f == 0) {
-      add_nal(v, 40, 0x06);
-      add_nal(v, 12000, 0x65);
-      add_nal(v, 12000, 0x65);
-    } else {
-      add_nal(v, 2000 + static_cast<std::size_t>(f % 9) * 250, 0x41);
-    }
-    out.push_back(make(rtmp::csid::video, rtmp::msg::video, ts, std::move(v)));
-    if (f % 7 != 0) {
-      Bytes a = {0xAF, 0x01};
-      a.resize(200, 0x5A);
-      out.push_back(make(rtmp::csid::audio, rtmp::msg::audio, ts, std::move(a)));
-    }
-  }
-  return out;
+  return bench::h264_aac_gop();
 }
 
 Bytes encoded_stream(std::uint32_t chunk_size, const std::vector<Message>& msgs) {

@@ -1,6 +1,7 @@
 // Demux / mux / FLV read throughput for H.264 + AAC-like traffic, and heap allocations per
 // message (alloc_count.hpp; -1 if another operator new is linked in).
 #include "alloc_count.hpp"
+#include "h264_gop.hpp"
 #include "rtmp/media/demuxer.hpp"
 #include "rtmp/media/flv_file.hpp"
 #include "rtmp/media/muxer.hpp"
@@ -12,49 +13,9 @@ namespace {
 using rtmp::Bytes;
 using rtmp::Message;
 
-Message make(std::uint8_t type, std::uint32_t ts, Bytes payload) {
-  Message m;
-  m.type = type;
-  m.csid = type == rtmp::msg::audio ? rtmp::csid::audio : rtmp::csid::video;
-  m.timestamp = ts;
-  m.stream_id = 1;
-  m.payload = rtmp::make_shared_bytes(std::move(payload));
-  return m;
-}
-
-void add_nal(Bytes& b, std::size_t n, std::uint8_t header) {
-  b.insert(b.end(), {static_cast<std::uint8_t>(n >> 24), static_cast<std::uint8_t>(n >> 16),
-                     static_cast<std::uint8_t>(n >> 8), static_cast<std::uint8_t>(n)});
-  b.push_back(header);
-  for (std::size_t i = 1; i < n; ++i) b.push_back(static_cast<std::uint8_t>(i * 131));
-}
-
-// One 2 s GOP at 30 fps (~1 Mb/s): IDR of 4 NAL units (AUD, SEI, 2 slices), P/B frames of
-// 2 units (AUD, slice), AAC frames of 200 bytes at 43/s, after the two sequence headers.
+// The shared GOP with 3000-byte P slices.
 std::vector<Message> gop() {
-  std::vector<Message> out;
-  out.push_back(make(rtmp::msg::video, 0,
-                     {0x17, 0,    0,    0,    0,    0x01, 0x64, 0x00, 0x1F, 0xFF, 0xE1,
-                      0x00, 0x04, 0x67, 0x64, 0x00, 0x1F, 0x01, 0x00, 0x02, 0x68, 0xEE}));
-  out.push_back(make(rtmp::msg::audio, 0, {0xAF, 0x00, 0x12, 0x10}));
-  for (int f = 0; f < 60; ++f) {
-    Bytes v = {static_cast<std::uint8_t>(f == 0 ? 0x17 : 0x27), 0x01, 0x00, 0x00, 0x21};
-    add_nal(v, 2, 0x09);
-    if (f == 0) {
-      add_nal(v, 40, 0x06);
-      add_nal(v, 12000, 0x65);
-      add_nal(v, 12000, 0x65);
-    } else {
-      add_nal(v, 3000, 0x41);
-    }
-    out.push_back(make(rtmp::msg::video, static_cast<std::uint32_t>(f * 33), std::move(v)));
-    if (f % 7 != 0) {
-      Bytes a = {0xAF, 0x01};
-      a.resize(200, 0x5A);
-      out.push_back(make(rtmp::msg::audio, static_cast<std::uint32_t>(f * 33), std::move(a)));
-    }
-  }
-  return out;
+  return bench::h264_aac_gop(3000);
 }
 
 std::size_t total_bytes(const std::vector<Message>& ms) {

@@ -61,6 +61,17 @@ struct Registry {
   std::condition_variable drained;
   std::set<std::shared_ptr<Connection>> connections;
   bool stopping = false;
+  // Handles are called from any thread. A call holds a strong reference on its connection
+  // for a moment; once the server is gone, dropping the last one would destroy the
+  // connection's sockets and timers after their io_context. The server closes this gate and
+  // waits out the calls in flight before it lets the io_context go.
+  std::atomic<std::size_t> handle_calls{0};
+  std::atomic<bool> handles_closed{false};
+
+  void close_handles() {
+    handles_closed.store(true);
+    while (handle_calls.load() != 0) std::this_thread::yield();
+  }
 
   void remove(Connection* c) {
     std::lock_guard lock(mutex);
@@ -86,9 +97,13 @@ struct SharedCounters {
 // the connection alive after it closed.
 class SessionHandle final : public Session {
  public:
-  SessionHandle(std::weak_ptr<Connection> c, std::shared_ptr<const SharedCounters> counters,
-                std::uint64_t id, std::string addr)
-      : conn_(std::move(c)), counters_(std::move(counters)), id_(id), addr_(std::move(addr)) {}
+  SessionHandle(std::weak_ptr<Connection> c, std::shared_ptr<Registry> registry,
+                std::shared_ptr<const SharedCounters> counters, std::uint64_t id, std::string addr)
+      : conn_(std::move(c)),
+        registry_(std::move(registry)),
+        counters_(std::move(counters)),
+        id_(id),
+        addr_(std::move(addr)) {}
   void send_codec(const Codec& codec) override;
   void send_video(const VideoSample& sample) override;
   void send_audio(const AudioSample& sample) override;
@@ -107,7 +122,12 @@ class SessionHandle final : public Session {
   std::size_t pending_output() const noexcept override;
 
  private:
+  // Runs f(connection) if the connection is alive and its server has not let go of it.
+  template <class F>
+  void with_connection(F&& f);
+
   std::weak_ptr<Connection> conn_;
+  std::shared_ptr<Registry> registry_;
   std::shared_ptr<const SharedCounters> counters_;
   std::uint64_t id_;
   std::string addr_;
@@ -394,7 +414,8 @@ void Connection::start() {
   // The handshake clock runs from accept, not the first byte (RTMPS: its own TLS timer first).
   if (!tls_) session_.start(Clock::now());
   ConnectionAccess::set_session(
-      *handler_, std::make_shared<SessionHandle>(weak_from_this(), counters, id_, remote_));
+      *handler_,
+      std::make_shared<SessionHandle>(weak_from_this(), registry_, counters, id_, remote_));
   asio::co_spawn(strand_, reader(shared_from_this()), asio::detached);
   asio::co_spawn(strand_, writer(shared_from_this()), asio::detached);
   asio::co_spawn(strand_, watchdog(shared_from_this()), asio::detached);
@@ -654,36 +675,52 @@ bool Connection::on_delete_stream(std::uint32_t stream_id) {
 
 // ---- SessionHandle ----
 
+template <class F>
+void SessionHandle::with_connection(F&& f) {
+  struct Call {
+    Registry& r;
+    explicit Call(Registry& reg) : r(reg) { r.handle_calls.fetch_add(1); }
+    ~Call() { r.handle_calls.fetch_sub(1); }
+  } call(*registry_);
+  if (registry_->handles_closed.load()) return;
+  if (auto c = conn_.lock()) f(*c);
+}
+
 void SessionHandle::send_codec(const Codec& codec) {
   // Legacy audio formats (MP3, PCM, G.711, ...) have no sequence header on the wire.
   if (!Muxer::has_wire_form(codec)) return;
-  if (auto c = conn_.lock()) c->post([codec](Connection& k) { k.send(Muxer::mux(codec, 0)); });
+  with_connection(
+      [&](Connection& c) { c.post([codec](Connection& k) { k.send(Muxer::mux(codec, 0)); }); });
 }
 void SessionHandle::send_video(const VideoSample& sample) {
-  if (auto c = conn_.lock()) c->post([sample](Connection& k) { k.send(Muxer::mux(sample, 0)); });
+  with_connection(
+      [&](Connection& c) { c.post([sample](Connection& k) { k.send(Muxer::mux(sample, 0)); }); });
 }
 void SessionHandle::send_audio(const AudioSample& sample) {
-  if (auto c = conn_.lock()) c->post([sample](Connection& k) { k.send(Muxer::mux(sample, 0)); });
+  with_connection(
+      [&](Connection& c) { c.post([sample](Connection& k) { k.send(Muxer::mux(sample, 0)); }); });
 }
 void SessionHandle::send_metadata(const amf::Value& metadata) {
-  if (auto c = conn_.lock())
-    c->post([metadata](Connection& k) {
+  with_connection([&](Connection& c) {
+    c.post([metadata](Connection& k) {
       k.send(make_data(0, {amf::Value("onMetaData"), metadata}));
     });
+  });
 }
 void SessionHandle::send_message(const Message& message) {
-  if (auto c = conn_.lock()) c->post([message](Connection& k) { k.send(message); });
+  with_connection([&](Connection& c) { c.post([message](Connection& k) { k.send(message); }); });
 }
 void SessionHandle::send_status(std::string_view level, std::string_view code,
                                 std::string_view description) {
-  if (auto c = conn_.lock())
-    c->post([l = std::string(level), co = std::string(code),
-             d = std::string(description)](Connection& k) {
+  with_connection([&](Connection& c) {
+    c.post([l = std::string(level), co = std::string(code),
+            d = std::string(description)](Connection& k) {
       if (auto sid = k.play_stream()) k.session().send_status(sid, l, co, d);
     });
+  });
 }
 void SessionHandle::send_encoded(SharedBytes chunks, const Message& header) {
-  if (auto c = conn_.lock()) c->push_encoded(std::move(chunks), header);
+  with_connection([&](Connection& c) { c.push_encoded(std::move(chunks), header); });
 }
 std::uint32_t SessionHandle::chunk_size() const noexcept {
   return counters_->chunk_size.load();
@@ -692,14 +729,15 @@ std::uint32_t SessionHandle::play_stream_id() const noexcept {
   return counters_->play_stream_id.load();
 }
 void SessionHandle::resolve(Decision decision) {
-  if (auto c = conn_.lock())
-    c->post([d = std::move(decision)](Connection& k) mutable { k.resolve(std::move(d)); });
+  with_connection([&](Connection& c) {
+    c.post([d = std::move(decision)](Connection& k) mutable { k.resolve(std::move(d)); });
+  });
 }
 void SessionHandle::close() {
-  if (auto c = conn_.lock()) c->post([](Connection& k) { k.session().close(); });
+  with_connection([&](Connection& c) { c.post([](Connection& k) { k.session().close(); }); });
 }
 void SessionHandle::abort(const Error& reason) {
-  if (auto c = conn_.lock()) c->post_stop(reason);
+  with_connection([&](Connection& c) { c.post_stop(reason); });
 }
 std::size_t SessionHandle::pending_output() const noexcept {
   return counters_->pending.load();
@@ -895,6 +933,7 @@ void ServerImpl::stop() {
   for (auto& t : threads_) t.join();
   threads_.clear();
   acceptors_.clear();
+  registry_->close_handles();  // before ~ServerImpl lets own_ioc_ go
 }
 
 }  // namespace

@@ -370,6 +370,56 @@ TEST(Server, DeferredDecisionResolvedFromAnotherThread) {
   EXPECT_EQ(bad.statuses.back(), "NetStream.Publish.BadName");
 }
 
+// A handler's session used from another thread while the server goes away: each call
+// takes the connection for a moment, and the server must not free the io_context under it.
+TEST(Server, HandleCallsRacingServerDestruction) {
+  for (int round = 0; round < 20; ++round) {
+    Record r;
+    std::mutex m;
+    std::shared_ptr<Session> session;
+    class Keeper : public TestHandler {
+     public:
+      Keeper(Record& r, std::mutex& m, std::shared_ptr<Session>& s)
+          : TestHandler(r), m_(m), s_(s) {}
+      Decision on_connect(const ConnectInfo& i) override {
+        std::lock_guard lock(m_);
+        s_ = session();
+        return TestHandler::on_connect(i);
+      }
+
+     private:
+      std::mutex& m_;
+      std::shared_ptr<Session>& s_;
+    };
+    auto o = options(r);
+    o.handler = [&](const std::any&) { return std::make_unique<Keeper>(r, m, session); };
+    auto s = Server::start(std::move(o));
+    ASSERT_TRUE(s);
+    BlockingClient c((*s)->port());
+    c.publish("race");
+    std::shared_ptr<Session> held;
+    {
+      std::lock_guard lock(m);
+      held = session;
+    }
+    ASSERT_TRUE(held);
+    std::atomic<bool> stop{false};
+    std::atomic<std::size_t> calls{0};
+    std::thread hammer([&] {
+      while (!stop) {
+        held->send_status("status", "NetStream.Play.Reset", "race");
+        ++calls;
+      }
+    });
+    while (calls < 10) std::this_thread::yield();
+    s->reset();  // stops the server and destroys its io_context while calls go on
+    while (calls < 100 + 10) std::this_thread::yield();  // calls after the server is gone
+    stop = true;
+    hammer.join();
+    EXPECT_EQ(r.disconnects, 1);
+  }
+}
+
 // ---- fan-out hand-off (Session::send_encoded) ----
 
 // A minimal relay: every audio/video message the publisher sends goes, encoded once, to

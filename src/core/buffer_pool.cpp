@@ -123,9 +123,9 @@ BufferPool::Buffer BufferPool::acquire(std::size_t n) {
         return head;
       };
       // Up to three classes above: at most about twice the bytes asked for are held.
-      for (std::size_t i = c; i < std::min(c + 4, kClasses) && !s; ++i) s = pop(i);
+      for (std::size_t i = c; i < std::min(c + 4, free_.size()) && !s; ++i) s = pop(i);
       // Else grow a smaller free buffer: an allocation, but the slot and its count are reused.
-      for (std::size_t i = c; !s && i-- > 0;) s = pop(i);
+      for (std::size_t i = std::min(c, free_.size()); !s && i-- > 0;) s = pop(i);
     }
     if (s) {
       --stats_.free_buffers;
@@ -170,8 +170,15 @@ void BufferPool::put(Slot* s) noexcept {
     keep = capacity >= kMinClassSize && capacity <= options_.max_buffer_size &&
            capacity <= kMaxPooled && stats_.free_buffers < options_.max_buffers &&
            stats_.free_bytes + capacity <= options_.max_bytes;
+    const std::size_t c = keep ? floor_class(capacity) : 0;
+    if (keep && c >= free_.size()) {
+      try {
+        free_.resize(std::min(kClasses, std::max(c + 1, free_.size() * 2)), nullptr);
+      } catch (...) {  // out of memory: drop this buffer instead
+        keep = false;
+      }
+    }
     if (keep) {
-      const std::size_t c = floor_class(capacity);
       s->next = free_[c];
       free_[c] = s;
       ++stats_.free_buffers;

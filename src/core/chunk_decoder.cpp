@@ -37,7 +37,13 @@ std::shared_ptr<BufferPool> default_pool(const Limits& limits) {
 }  // namespace
 
 ChunkDecoder::ChunkDecoder(const Limits& limits, std::shared_ptr<BufferPool> pool)
-    : limits_(limits), pool_(pool ? std::move(pool) : default_pool(limits)) {}
+    : limits_(limits), pool_(std::move(pool)) {}
+
+// The decoder's own pool is made at the first message: idle sessions stay small.
+BufferPool& ChunkDecoder::buffers() {
+  if (!pool_) pool_ = default_pool(limits_);
+  return *pool_;
+}
 
 ChunkDecoder::Stream* ChunkDecoder::find(std::uint32_t csid) noexcept {
   if (last_ && last_csid_ == csid) return last_;
@@ -229,7 +235,7 @@ Result<void> ChunkDecoder::begin_message(Stream& s) {
   }
   // A buffer with the final size (from the pool: no allocation in steady state); chunks
   // append without reallocating.
-  s.buffer = pool_->acquire(s.length);
+  s.buffer = buffers().acquire(s.length);
   return {};
 }
 
@@ -252,7 +258,7 @@ Message ChunkDecoder::finish_message(Stream& s) {
     m.payload = std::move(s.buffer).share();
     release(s);
   } else {
-    m.payload = pool_->acquire(0).share();  // never null, and still no allocation
+    m.payload = buffers().acquire(0).share();  // never null, and still no allocation
   }
   return m;
 }

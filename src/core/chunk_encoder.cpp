@@ -100,9 +100,9 @@ void write_message(const Message& m, std::uint8_t fmt, std::uint32_t field, bool
 
 }  // namespace
 
-ChunkEncoder::ChunkEncoder(std::uint32_t chunk_size) : chunk_size_(clamp_chunk_size(chunk_size)) {
-  streams_.reserve(16);  // the usual csids (2..8) never allocate again
-}
+// No reservation: an idle session uses two or three chunk streams; the vector grows to what
+// a session uses and then stays.
+ChunkEncoder::ChunkEncoder(std::uint32_t chunk_size) : chunk_size_(clamp_chunk_size(chunk_size)) {}
 
 void ChunkEncoder::set_chunk_size(std::uint32_t size) {
   chunk_size_ = clamp_chunk_size(size);

@@ -8,8 +8,15 @@ void OutputQueue::push(SharedBytes bytes, std::size_t offset, std::size_t length
   if (!bytes || offset >= bytes->size()) return;
   std::size_t end = length == npos ? bytes->size() : std::min(bytes->size(), offset + length);
   if (end <= offset) return;
+  if (count_ == ring_.size()) {
+    std::vector<Segment> bigger(ring_.empty() ? 8 : ring_.size() * 2);
+    for (std::size_t i = 0; i < count_; ++i) bigger[i] = std::move(at(i));
+    ring_.swap(bigger);
+    head_ = 0;
+  }
+  at(count_) = Segment{std::move(bytes), offset, end};
+  ++count_;
   bytes_ += end - offset;
-  segments_.push_back({std::move(bytes), offset, end});
 }
 
 void OutputQueue::push_copy(ByteView bytes) {
@@ -18,11 +25,10 @@ void OutputQueue::push_copy(ByteView bytes) {
 }
 
 std::size_t OutputQueue::views(std::vector<ByteView>& out, std::size_t max) const {
-  std::size_t n = 0;
-  for (const auto& s : segments_) {
-    if (n == max) break;
+  const std::size_t n = std::min(max, count_);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& s = at(i);
     out.emplace_back(s.data->data() + s.begin, s.end - s.begin);
-    ++n;
   }
   return n;
 }
@@ -31,19 +37,23 @@ void OutputQueue::consume(std::size_t n) {
   n = std::min(n, bytes_);
   bytes_ -= n;
   while (n > 0) {
-    auto& s = segments_.front();
+    auto& s = at(0);
     std::size_t len = s.end - s.begin;
     if (n < len) {
       s.begin += n;
       return;
     }
     n -= len;
-    segments_.pop_front();
+    s.data.reset();  // the buffer goes back now, not when the slot is reused
+    head_ = (head_ + 1) & (ring_.size() - 1);
+    --count_;
   }
 }
 
 void OutputQueue::clear() noexcept {
-  segments_.clear();
+  for (std::size_t i = 0; i < count_; ++i) at(i).data.reset();
+  head_ = 0;
+  count_ = 0;
   bytes_ = 0;
 }
 

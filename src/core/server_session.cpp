@@ -350,6 +350,8 @@ void ServerSession::finish_connect(double txn, const Decision& d) {
   if (connect_.enhanced()) write_connect_caps(props, options_.enhanced_caps);
   send_result(txn, props, {info});
   state_ = State::connected;
+  connect_.command_object = amf::Value();
+  std::vector<amf::Value>().swap(connect_.args);
 }
 
 Result<void> ServerSession::handle_publish(const Message& m, const Command& c) {

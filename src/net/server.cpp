@@ -1,7 +1,8 @@
 // rtmp::Server over Boost.Asio: one strand per connection; a reader coroutine feeds the
-// sans-IO ServerSession, a writer coroutine drains its output queue with scatter-gather
-// writes, and a watchdog applies the session's deadlines. RTMPS connections run the same
-// coroutines over an asio::ssl::stream after a TLS handshake.
+// sans-IO ServerSession, its output goes out in non-blocking gather writes (an async write
+// chain takes what the socket refuses), and a timer applies the session's deadlines. An idle
+// connection keeps one coroutine frame and no read buffer. RTMPS connections run the same
+// over an asio::ssl::stream after a TLS handshake.
 #include "rtmp/server.hpp"
 
 #include "rtmp/core/server_session.hpp"
@@ -252,18 +253,16 @@ class Connection final : public ServerSessionHandler,
   bool on_delete_stream(std::uint32_t stream_id) override;
 
  private:
-  // Each coroutine holds the connection through its `self` parameter, copied into the
+  // The coroutine holds the connection through its `self` parameter, copied into the
   // frame at co_spawn: one that has not started yet must keep it alive too.
   asio::awaitable<void> reader(std::shared_ptr<Connection> self);
-  asio::awaitable<void> writer(std::shared_ptr<Connection> self);
-  asio::awaitable<void> watchdog(std::shared_ptr<Connection> self);
-  void wake_writer() {
-    pending = session_.output().size();
-    write_signal_.cancel();
-  }
-  // Writes queued output now when the writer is idle (one non-blocking gather write, no
-  // coroutine resumption); what the socket does not take, and closing, is left to the
-  // writer coroutine.
+  // Starts an async write of queued output unless one is in flight; with nothing queued,
+  // half-closes a session that wants to close. Completion handlers hold the connection.
+  void write_more();
+  // The session's deadlines (handshake, connect, setup, drain), checked at least once a second.
+  void arm_watchdog();
+  // Writes queued output now when no async write is in flight (one non-blocking gather
+  // write); what the socket does not take, and closing, is left to write_more.
   void flush_output();
   // Audio waits in the inbox (not woken) while video flows: the next video frame is due
   // within one video frame interval, and the two go out in one write. Called under
@@ -293,16 +292,15 @@ class Connection final : public ServerSessionHandler,
   Strand strand_;
   tcp::socket socket_;  // moved into tls_ for RTMPS
   std::shared_ptr<ssl::context> tls_ctx_;
-  std::optional<ssl::stream<tcp::socket>> tls_;
+  std::unique_ptr<ssl::stream<tcp::socket>> tls_;
   std::uint32_t handshake_timeout_ms_;
   std::unique_ptr<Handler> handler_;
   std::uint64_t id_;
   std::string remote_;
   bool demux_;
   ServerSession session_;
-  Demuxer demuxer_;
+  std::unique_ptr<Demuxer> demuxer_;  // at the first media message: players never need one
   std::vector<MediaEvent> events_;
-  asio::steady_timer write_signal_;
   asio::steady_timer watchdog_timer_;
   std::mutex inbox_mutex_;
   std::vector<std::pair<SharedBytes, Message>> inbox_;  // guarded by inbox_mutex_
@@ -320,7 +318,7 @@ class Connection final : public ServerSessionHandler,
   asio::steady_timer hold_timer_;
   std::vector<HeldInbox> held_;  // strand only
   bool hold_timer_armed_ = false;
-  bool writing_ = false;  // the writer coroutine is in a write
+  bool writing_ = false;  // an async write is in flight
   std::vector<asio::const_buffer> flush_bufs_;
   std::vector<ByteView> flush_views_;
   bool done_ = false;
@@ -389,7 +387,6 @@ Connection::Connection(std::shared_ptr<Registry> registry, Strand strand, tcp::s
       id_(id),
       demux_(options.demux),
       session_(session_options(options), *this),
-      write_signal_(strand_),
       watchdog_timer_(strand_),
       hold_timer_(strand_) {
   chunk_size = options.chunk_size;
@@ -407,7 +404,7 @@ Connection::Connection(std::shared_ptr<Registry> registry, Strand strand, tcp::s
   if (options.socket_send_buffer > 0)
     socket_.set_option(
         asio::socket_base::send_buffer_size(static_cast<int>(options.socket_send_buffer)), ec);
-  if (tls_ctx_) tls_.emplace(std::move(socket_), *tls_ctx_);
+  if (tls_ctx_) tls_ = std::make_unique<ssl::stream<tcp::socket>>(std::move(socket_), *tls_ctx_);
 }
 
 void Connection::start() {
@@ -417,8 +414,7 @@ void Connection::start() {
       *handler_,
       std::make_shared<SessionHandle>(weak_from_this(), registry_, counters, id_, remote_));
   asio::co_spawn(strand_, reader(shared_from_this()), asio::detached);
-  asio::co_spawn(strand_, writer(shared_from_this()), asio::detached);
-  asio::co_spawn(strand_, watchdog(shared_from_this()), asio::detached);
+  asio::dispatch(strand_, [self = shared_from_this()] { self->arm_watchdog(); });
 }
 
 // The TLS handshake, bounded by the RTMP handshake timeout (the session's own deadline
@@ -448,14 +444,23 @@ asio::awaitable<bool> Connection::tls_handshake() {
   co_return true;
 }
 
+// Shared by the plain connections a thread reads: each read is fed before the next.
+std::vector<std::uint8_t>& thread_read_buffer() {
+  thread_local std::vector<std::uint8_t> buf(64 * 1024);
+  return buf;
+}
+
 asio::awaitable<void> Connection::reader([[maybe_unused]] std::shared_ptr<Connection> self) {
   if (tls_ && !co_await tls_handshake()) co_return;
-  // Players send almost nothing: start small and grow only for peers that fill the buffer
-  // (publishers), so idle and playing connections cost little memory.
-  std::vector<std::uint8_t> buf(4 * 1024);
+  // RTMPS reads through the TLS stream into its own buffer, grown for publishers. Plain
+  // connections wait in a one-byte read (race-free readiness, unlike async_wait on the
+  // edge-triggered reactor) and take the rest into this thread's buffer: an idle player
+  // holds no read buffer.
+  std::vector<std::uint8_t> tls_buf(tls_ ? 4 * 1024 : 0);
+  std::uint8_t first = 0;
   while (!done_) {
-    auto [ec, n] = tls_ ? co_await tls_->async_read_some(asio::buffer(buf), use_tuple)
-                        : co_await socket_.async_read_some(asio::buffer(buf), use_tuple);
+    auto [ec, n] = tls_ ? co_await tls_->async_read_some(asio::buffer(tls_buf), use_tuple)
+                        : co_await socket_.async_read_some(asio::buffer(&first, 1), use_tuple);
     if (done_) break;
     if (ec) {
       if (draining_)
@@ -472,12 +477,21 @@ asio::awaitable<void> Connection::reader([[maybe_unused]] std::shared_ptr<Connec
         finish(Error(errc::io_error, ec.message()));
       break;
     }
+    std::uint8_t* data = tls_buf.data();
+    if (!ec && !tls_) {
+      auto& buf = thread_read_buffer();  // after the co_await: this thread's
+      buf[0] = first;
+      boost::system::error_code more_ec;  // would_block, or an error the next read reports
+      n += socket_.read_some(asio::buffer(buf.data() + 1, buf.size() - 1), more_ec);
+      data = buf.data();
+    }
     t_fanout.active = true;
     t_fanout.hold_ms = kMaxVideoIntervalMs;
-    auto r = session_.feed(ByteView(buf.data(), n), Clock::now());
+    auto r = session_.feed(ByteView(data, n), Clock::now());
     t_fanout.active = false;
     end_fanout();
-    if (n == buf.size() && buf.size() < 64 * 1024) buf.resize(buf.size() * 4);
+    if (tls_ && n == tls_buf.size() && tls_buf.size() < 64 * 1024)
+      tls_buf.resize(tls_buf.size() * 4);
     if (!r) {
       finish(r.error());
       break;
@@ -531,61 +545,64 @@ void Connection::flush_output() {
     // Non-blocking (Asio's async operations set the descriptor so): takes what fits.
     std::size_t n = socket_.write_some(flush_bufs_, ec);
     if (!ec) out.consume(n);
-    // Errors and the rest are the writer's: it reports them and waits for writability.
+    // Errors and the rest are write_more's: it reports them and waits for writability.
   }
   pending = out.size();
-  if (!out.empty() || session_.want_close()) write_signal_.cancel();
+  if (!out.empty() || session_.want_close()) write_more();
 }
 
-asio::awaitable<void> Connection::writer([[maybe_unused]] std::shared_ptr<Connection> self) {
-  std::vector<ByteView> views;
-  std::vector<asio::const_buffer> bufs;
-  while (!done_) {
-    auto& out = session_.output();
-    if (out.empty()) {
-      pending = 0;
-      if (session_.want_close() && !draining_) {
-        // Half-close and let the reader drain what the peer still sends: closing with
-        // unread input would reset the connection and could destroy data the peer has
-        // not read yet (the end of a stream, an _error).
-        draining_ = true;
-        drain_deadline_ = Clock::now() + std::chrono::seconds(3);
-        boost::system::error_code ec;
-        socket().shutdown(tcp::socket::shutdown_send, ec);
-      }
-      write_signal_.expires_at(asio::steady_timer::time_point::max());
-      co_await write_signal_.async_wait(use_tuple);
-      continue;
+void Connection::write_more() {
+  if (done_ || writing_) return;
+  auto& out = session_.output();
+  if (out.empty()) {
+    pending = 0;
+    if (session_.want_close() && !draining_) {
+      // Half-close and let the reader drain what the peer still sends: closing with unread
+      // input would reset the connection and could destroy data the peer has not read yet
+      // (the end of a stream, an _error). The watchdog ends the drain.
+      draining_ = true;
+      drain_deadline_ = Clock::now() + std::chrono::seconds(3);
+      boost::system::error_code ec;
+      socket().shutdown(tcp::socket::shutdown_send, ec);
     }
-    views.clear();
-    bufs.clear();
-    out.views(views, 64);
-    for (auto v : views) bufs.emplace_back(v.data(), v.size());
-    writing_ = true;
-    auto [ec, n] = tls_ ? co_await asio::async_write(*tls_, bufs, use_tuple)
-                        : co_await asio::async_write(socket_, bufs, use_tuple);
-    writing_ = false;
-    if (done_) break;
+    return;
+  }
+  // flush_output does not touch these while writing_.
+  flush_views_.clear();
+  flush_bufs_.clear();
+  out.views(flush_views_, 64);
+  for (auto v : flush_views_) flush_bufs_.emplace_back(v.data(), v.size());
+  writing_ = true;
+  auto done = [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+    self->writing_ = false;
+    if (self->done_) return;
     if (ec) {
-      finish(Error(errc::io_error, "write: " + ec.message()));
-      break;
+      self->finish(Error(errc::io_error, "write: " + ec.message()));
+      return;
     }
-    out.consume(n);
-    pending = out.size();
-  }
+    self->session_.output().consume(n);
+    self->pending = self->session_.output().size();
+    self->write_more();
+  };
+  if (tls_)
+    asio::async_write(*tls_, flush_bufs_, std::move(done));
+  else
+    asio::async_write(socket_, flush_bufs_, std::move(done));
 }
 
-asio::awaitable<void> Connection::watchdog([[maybe_unused]] std::shared_ptr<Connection> self) {
-  while (!done_) {
-    auto deadline = session_.next_deadline();
-    auto now = Clock::now();
-    watchdog_timer_.expires_at(deadline ? std::min(*deadline, now + std::chrono::seconds(1))
-                                        : now + std::chrono::seconds(1));
-    co_await watchdog_timer_.async_wait(use_tuple);
-    if (done_) break;
-    if (draining_ && Clock::now() >= drain_deadline_) finish(Error(errc::closed, close_reason_));
-    if (auto r = session_.on_deadline(Clock::now()); !r) finish(r.error());
-  }
+void Connection::arm_watchdog() {
+  auto deadline = session_.next_deadline();
+  auto now = Clock::now();
+  watchdog_timer_.expires_at(deadline ? std::min(*deadline, now + std::chrono::seconds(1))
+                                      : now + std::chrono::seconds(1));
+  watchdog_timer_.async_wait([self = shared_from_this()](const boost::system::error_code&) {
+    if (self->done_) return;
+    if (self->draining_ && Clock::now() >= self->drain_deadline_)
+      self->finish(Error(errc::closed, self->close_reason_));
+    else if (auto r = self->session_.on_deadline(Clock::now()); !r)
+      self->finish(r.error());
+    if (!self->done_) self->arm_watchdog();
+  });
 }
 
 void Connection::finish(Error reason) {
@@ -597,7 +614,6 @@ void Connection::finish(Error reason) {
   boost::system::error_code ec;
   socket().shutdown(tcp::socket::shutdown_both, ec);
   socket().close(ec);
-  write_signal_.cancel();
   watchdog_timer_.cancel();
   hold_timer_.cancel();
   if (reason.code == errc::closed || reason.code == errc::io_error)
@@ -646,8 +662,9 @@ void Connection::on_media(const Message& m) {
     return;
   }
   if (media_error_.code != errc::ok) return;
-  demuxer_.recycle(events_);
-  if (auto r = demuxer_.push(m, events_); !r) {
+  if (!demuxer_) demuxer_ = std::make_unique<Demuxer>();
+  demuxer_->recycle(events_);
+  if (auto r = demuxer_->push(m, events_); !r) {
     // Closes this session after the current feed; what came before stays delivered.
     media_error_ = r.error();
     session_.close();

@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 namespace rtmp {
 
@@ -97,7 +98,9 @@ class BufferPool : public std::enable_shared_from_this<BufferPool> {
 
   const Options options_;
   mutable std::mutex mutex_;
-  std::array<Slot*, kClasses> free_{};  // one LIFO list per size class
+  // One LIFO list per size class, up to the largest class returned so far: a session that
+  // only ever sees small messages keeps a few pointers, not kClasses.
+  std::vector<Slot*> free_;
   Stats stats_;
 };
 

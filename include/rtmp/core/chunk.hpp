@@ -67,7 +67,8 @@ class ChunkDecoder {
   // (on any thread) returns the buffer to the pool.
   Result<Step> decode(ByteView in);
 
-  // The pool payloads come from (for stats, or to share with another decoder).
+  // The pool payloads come from (for stats, or to share with another decoder); null until the
+  // first message when the decoder makes its own.
   const std::shared_ptr<BufferPool>& pool() const noexcept { return pool_; }
 
   // A message begun and not finished (the lowest such chunk stream id), so a transport whose
@@ -105,6 +106,7 @@ class ChunkDecoder {
   void release(Stream& s) noexcept;  // drops the incomplete message's buffer and accounting
   Result<void> apply_control(const Message& m);
   Stream* find(std::uint32_t csid) noexcept;
+  BufferPool& buffers();
 
   Limits limits_;
   std::shared_ptr<BufferPool> pool_;

@@ -5,7 +5,6 @@
 #include "rtmp/core/bytes.hpp"
 
 #include <cstddef>
-#include <deque>
 #include <vector>
 
 namespace rtmp {
@@ -23,7 +22,7 @@ class OutputQueue {
   std::size_t size() const noexcept { return bytes_; }
   // Queued bytes plus an estimate of the heap behind each segment (its buffer allocation,
   // control block and deque slot): what the queue costs in memory when replies are tiny.
-  std::size_t footprint() const noexcept { return bytes_ + segments_.size() * kSegmentOverhead; }
+  std::size_t footprint() const noexcept { return bytes_ + count_ * kSegmentOverhead; }
   static constexpr std::size_t kSegmentOverhead = 128;
   bool empty() const noexcept { return bytes_ == 0; }
   void clear() noexcept;
@@ -36,7 +35,15 @@ class OutputQueue {
     std::size_t begin;
     std::size_t end;
   };
-  std::deque<Segment> segments_;
+  Segment& at(std::size_t i) noexcept { return ring_[(head_ + i) & (ring_.size() - 1)]; }
+  const Segment& at(std::size_t i) const noexcept {
+    return ring_[(head_ + i) & (ring_.size() - 1)];
+  }
+  // A ring of a power-of-two size, grown by doubling and then kept: nothing allocated until
+  // the first push (a std::deque allocates 576 bytes up front), nothing per push after.
+  std::vector<Segment> ring_;
+  std::size_t head_ = 0;
+  std::size_t count_ = 0;
   std::size_t bytes_ = 0;
 };
 

@@ -43,6 +43,8 @@ struct ConnectInfo : ConnectCaps {
   std::string swf_url;
   std::string page_url;
   double object_encoding = 0;
+  // Both during on_connect only: a server session drops them once the connect is decided
+  // (about 1 KB per connection); the fields above stay.
   amf::Value command_object;     // everything, as sent
   std::vector<amf::Value> args;  // optional user arguments after the object
 };

@@ -98,6 +98,30 @@ TEST(BufferPool, GrowsASmallerFreeBufferRatherThanAddingOne) {
   EXPECT_EQ(s.free_buffers, 0u);  // the free one was taken and grown
 }
 
+// The free lists reach only as far as the largest class returned so far: a large buffer
+// returned after small ones, and small ones after it, are all found again.
+TEST(BufferPool, ClassesReturnedInAnyOrderAreReused) {
+  auto pool = BufferPool::create();
+  SharedBytes small = filled(*pool, 100);
+  SharedBytes large = filled(*pool, 1 << 20);
+  SharedBytes middle = filled(*pool, 5000);
+  const std::uint8_t* small_at = small->data();
+  const std::uint8_t* large_at = large->data();
+  const std::uint8_t* middle_at = middle->data();
+  small.reset();  // the lists reach the small class only
+  large.reset();
+  middle.reset();
+  EXPECT_EQ(pool->stats().free_buffers, 3u);
+  const auto misses = pool->stats().misses;
+  SharedBytes a = filled(*pool, 1 << 20);
+  SharedBytes b = filled(*pool, 100);
+  SharedBytes c = filled(*pool, 4900);
+  EXPECT_EQ(a->data(), large_at);
+  EXPECT_EQ(b->data(), small_at);
+  EXPECT_EQ(c->data(), middle_at);
+  EXPECT_EQ(pool->stats().misses, misses);
+}
+
 TEST(BufferPool, CountCapRespected) {
   BufferPool::Options o;
   o.max_buffers = 2;

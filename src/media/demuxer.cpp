@@ -107,6 +107,26 @@ Result<void> parse_channel_config(ByteView body, AudioChannelConfig& c) {
   return {};
 }
 
+// A track's end of sequence, video or audio (the video one also keeps frame type and
+// composition time).
+template <class Part>
+SequenceEnd sequence_end(TrackType type, const Part& p, std::int64_t ts, const Message& m) {
+  SequenceEnd e;
+  e.type = type;
+  e.track_id = p.track_id;
+  e.codec = p.codec;
+  e.timestamp = ts;
+  e.enhanced = p.enhanced;
+  e.multitrack = p.multitrack;
+  if constexpr (requires { p.frame_type; }) {
+    e.frame_type = p.frame_type;
+    e.composition_time = p.composition_time;
+  }
+  e.owner = m.payload;
+  e.trailing = p.body;
+  return e;
+}
+
 }  // namespace
 
 void Demuxer::recycle(std::vector<MediaEvent>& events) {
@@ -245,21 +265,9 @@ Result<void> Demuxer::push_video(const Message& m, std::int64_t ts, std::vector<
         out.emplace_back(std::move(s));
         break;
       }
-      case VideoPacketType::sequence_end: {
-        SequenceEnd e;
-        e.type = TrackType::video;
-        e.track_id = p.track_id;
-        e.codec = p.codec;
-        e.timestamp = ts;
-        e.enhanced = p.enhanced;
-        e.multitrack = p.multitrack;
-        e.frame_type = p.frame_type;
-        e.composition_time = p.composition_time;
-        e.owner = m.payload;
-        e.trailing = p.body;
-        out.emplace_back(std::move(e));
+      case VideoPacketType::sequence_end:
+        out.emplace_back(sequence_end(TrackType::video, p, ts, m));
         break;
-      }
       case VideoPacketType::metadata: {
         VideoMetadata md;
         md.track_id = p.track_id;
@@ -348,19 +356,9 @@ Result<void> Demuxer::push_audio(const Message& m, std::int64_t ts, std::vector<
         out.emplace_back(std::move(s));
         break;
       }
-      case AudioPacketType::sequence_end: {
-        SequenceEnd e;
-        e.type = TrackType::audio;
-        e.track_id = p.track_id;
-        e.codec = p.codec;
-        e.timestamp = ts;
-        e.enhanced = p.enhanced;
-        e.multitrack = p.multitrack;
-        e.owner = m.payload;
-        e.trailing = p.body;
-        out.emplace_back(std::move(e));
+      case AudioPacketType::sequence_end:
+        out.emplace_back(sequence_end(TrackType::audio, p, ts, m));
         break;
-      }
       case AudioPacketType::multichannel_config: {
         AudioChannelConfig c;
         c.track_id = p.track_id;

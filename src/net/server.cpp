@@ -259,6 +259,8 @@ class Connection final : public ServerSessionHandler,
   // Starts an async write of queued output unless one is in flight; with nothing queued,
   // half-closes a session that wants to close. Completion handlers hold the connection.
   void write_more();
+  // The first queued output segments as Asio buffers (flush_bufs_), for one gather write.
+  const std::vector<asio::const_buffer>& gather_output();
   // The session's deadlines (handshake, connect, setup, drain), checked at least once a second.
   void arm_watchdog();
   // Writes queued output now when no async write is in flight (one non-blocking gather
@@ -537,18 +539,22 @@ void Connection::flush_output() {
   if (done_) return;
   auto& out = session_.output();
   if (!tls_ && !writing_ && !out.empty()) {
-    flush_views_.clear();
-    flush_bufs_.clear();
-    out.views(flush_views_, 64);
-    for (auto v : flush_views_) flush_bufs_.emplace_back(v.data(), v.size());
     boost::system::error_code ec;
     // Non-blocking (Asio's async operations set the descriptor so): takes what fits.
-    std::size_t n = socket_.write_some(flush_bufs_, ec);
+    std::size_t n = socket_.write_some(gather_output(), ec);
     if (!ec) out.consume(n);
     // Errors and the rest are write_more's: it reports them and waits for writability.
   }
   pending = out.size();
   if (!out.empty() || session_.want_close()) write_more();
+}
+
+const std::vector<asio::const_buffer>& Connection::gather_output() {
+  flush_views_.clear();
+  flush_bufs_.clear();
+  session_.output().views(flush_views_, 64);
+  for (auto v : flush_views_) flush_bufs_.emplace_back(v.data(), v.size());
+  return flush_bufs_;
 }
 
 void Connection::write_more() {
@@ -567,11 +573,7 @@ void Connection::write_more() {
     }
     return;
   }
-  // flush_output does not touch these while writing_.
-  flush_views_.clear();
-  flush_bufs_.clear();
-  out.views(flush_views_, 64);
-  for (auto v : flush_views_) flush_bufs_.emplace_back(v.data(), v.size());
+  gather_output();  // flush_output does not touch the buffers while writing_
   writing_ = true;
   auto done = [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
     self->writing_ = false;

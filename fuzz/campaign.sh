@@ -5,7 +5,7 @@
 # Each target's log, new corpus entries and crash artifacts go to OUT/<target>/; OUT/summary.tsv
 # gets one line per target: name, executions, seconds, result (ok | crash:<artifact>).
 # MAX_TIME=S also stops each target after S seconds (CI's short run); ONLY="chunk amf0" runs
-# just those targets.
+# just those targets. FUZZ_FLAGS="-entropic=0" adds libFuzzer flags to every run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build/fuzz}
@@ -33,7 +33,7 @@ run_one() {
   dir="$out/$short"; mkdir -p "$dir/new"
   corpus=$(corpus_of "$short")
   start=$(date +%s)
-  "$f" -runs="$runs" ${MAX_TIME:+-max_total_time=$MAX_TIME} -dict=fuzz/rtmp.dict -timeout=20 -rss_limit_mb=2048 -print_final_stats=1 \
+  "$f" -runs="$runs" ${MAX_TIME:+-max_total_time=$MAX_TIME} ${FUZZ_FLAGS:-} -dict=fuzz/rtmp.dict -timeout=20 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$dir/" "$dir/new" "$corpus" >"$dir/log" 2>&1
   rc=$?
   local execs

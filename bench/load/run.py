@@ -7,6 +7,10 @@ all play, then measure the server's CPU seconds (utime + stime from /proc) and p
 --seconds. Reports CPU seconds per player per stream-second (= CPU / (N x seconds)) and what
 the players received (aggregate and slowest player, Mb/s), as a Markdown table.
 
+Floor (--floor BIN): for each N, rtmp-fanout-floor writes the same 2 Mb/s to N loopback
+sockets at --floor-writes writes per socket per second (the fixture's 30 fps: one write per
+frame interval) with no server logic at all: the kernel's part of any server's figure.
+
 Latency (--latency 1,100,1000): rtmp-load publishes its synthetic ~2 Mb/s stream (send
 time in every frame) and plays it N times in the same process; median and p99 of
 receive - send over all players and frames after --warmup, and frames missed.
@@ -160,6 +164,23 @@ def run_one(kind, args, fixture, n, work):
         stop(server)
 
 
+def run_floor(args, n):
+    out = subprocess.run([args.floor, "--players", str(n), "--seconds", str(args.seconds),
+                          "--writes", str(args.floor_writes), "--kbps", "2000"],
+                         check=True, capture_output=True, text=True).stdout
+    f = json.loads(out)
+    return {
+        "server": "kernel floor (%d writes/s)" % args.floor_writes, "players": n, "playing": n,
+        "failed": 0, "seconds": f["seconds"], "cpu_s": f["cpu_s"],
+        "cpu_per_player_stream_s": f["cpu_per_player_s"], "cpu_pct": 100 * f["cpu_s"] / f["seconds"],
+        "rss_peak_mb": None, "total_mbps": None, "min_player_mbps": None, "short_writes": f["short_writes"],
+    }
+
+
+def fmt(value, pattern):
+    return "-" if value is None else pattern % value
+
+
 def start_server(kind, args, work, port, connections=8192):
     if kind == "rtmp-server":
         return start_rtmp_server(args.server, work, port)
@@ -261,9 +282,10 @@ def print_fanout(rows):
     print("| server | players | playing | CPU s / player / stream-s | server CPU | peak RSS | received (all players) | slowest player |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
-        print("| %s | %d | %d | %.2e | %.0f %% | %.1f MB | %.0f Mb/s | %.2f Mb/s |"
+        print("| %s | %d | %d | %.2e | %.0f %% | %s | %s | %s |"
               % (r["server"], r["players"], r["playing"], r["cpu_per_player_stream_s"], r["cpu_pct"],
-                 r["rss_peak_mb"], r["total_mbps"], r["min_player_mbps"]))
+                 fmt(r["rss_peak_mb"], "%.1f MB"), fmt(r["total_mbps"], "%.0f Mb/s"),
+                 fmt(r["min_player_mbps"], "%.2f Mb/s")))
 
 
 def print_latency(rows):
@@ -302,6 +324,8 @@ def main():
     p.add_argument("--idle", type=int, default=0, help="idle connected players (e.g. 10000); 0 = skip")
     p.add_argument("--idle-seconds", type=float, default=10)
     p.add_argument("--idle-ramp", type=float, default=1000, help="idle players connected per second")
+    p.add_argument("--floor", default=None, help="rtmp-fanout-floor: add the kernel floor per N")
+    p.add_argument("--floor-writes", type=int, default=30, help="floor: writes per player per second")
     p.add_argument("--json", default=None, help="also write every row to this file")
     args = p.parse_args()
 
@@ -321,6 +345,10 @@ def main():
     for n in players:
         for kind in kinds:
             r = run_one(kind, args, fixture, n, work)
+            rows.append(r)
+            print(json.dumps(r), flush=True)
+        if args.floor:
+            r = run_floor(args, n)
             rows.append(r)
             print(json.dumps(r), flush=True)
     for n in [int(x) for x in args.latency.split(",") if x]:

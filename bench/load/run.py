@@ -7,7 +7,7 @@ all play, then measure the server's CPU seconds (utime + stime from /proc) and p
 --seconds. Reports CPU seconds per player per stream-second (= CPU / (N x seconds)) and what
 the players received (aggregate and slowest player, Mb/s), as a Markdown table.
 
-Floor (--floor BIN): for each N, rtmp-fanout-floor writes the same 2 Mb/s to N loopback
+Floor (--floor BIN): for each N, rtmp-fanout-floor (bench/load/floor) writes the same 2 Mb/s to N loopback
 sockets at --floor-writes writes per socket per second (the fixture's 30 fps: one write per
 frame interval) with no server logic at all: the kernel's part of any server's figure.
 
@@ -166,9 +166,11 @@ def run_one(kind, args, fixture, n, work):
 
 def run_floor(args, n):
     out = subprocess.run([args.floor, "--players", str(n), "--seconds", str(args.seconds),
-                          "--writes", str(args.floor_writes), "--kbps", "2000"],
-                         check=True, capture_output=True, text=True).stdout
-    f = json.loads(out)
+                          "--writes", str(args.floor_writes), "--rate", "2000000"],
+                         capture_output=True, text=True).stdout
+    f = dict(kv.split("=", 1) for kv in out.split() if "=" in kv)  # "key=value ..."
+    f = {"seconds": float(f["seconds"]), "cpu_s": float(f["cpu_s"]),
+         "cpu_per_player_s": float(f["cpu_per_player_stream_s"]), "short_writes": int(f["short"])}
     return {
         "server": "kernel floor (%d writes/s)" % args.floor_writes, "players": n, "playing": n,
         "failed": 0, "seconds": f["seconds"], "cpu_s": f["cpu_s"],

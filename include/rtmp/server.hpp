@@ -44,6 +44,12 @@ struct ServerOptions {
   // to net.ipv4.tcp_wmem's maximum, 4 MB). A bounded buffer keeps a slow reader's backlog in
   // the session's queue, where Session::pending_output() sees it, rather than in the kernel.
   std::size_t socket_send_buffer = 0;
+  // Audio a handler hands to players (Session::send_encoded) while a publisher's read is
+  // processed may wait up to one video frame interval, to go out in the same write as the
+  // next video frame: one write per player per frame instead of one per message. Only when
+  // that publisher's previous read reached at least this many players: the saving matters
+  // at scale, and a small audience gets its audio without the wait. 0 = always.
+  std::size_t fanout_hold_min_players = 16;
   // Enhanced RTMP capabilities put in the connect _result for clients that announced their
   // own (fourCcList, *FourCcInfoMap or capsEx); empty = none. Default: forwards any codec,
   // Reconnect, Multitrack, ModEx, TimestampNanoOffset.

@@ -49,6 +49,7 @@ struct HeldInbox {
 };
 struct FanoutBatch {
   bool active = false;
+  bool may_hold = false;                          // the feeding publisher reaches many players
   std::vector<std::shared_ptr<Connection>> wake;  // targets to drain now
   std::vector<HeldInbox> held;                    // targets holding audio for a video frame
   std::uint32_t hold_ms = 0;                      // shortest video interval among `held`
@@ -170,7 +171,7 @@ class Connection final : public ServerSessionHandler,
     {
       std::lock_guard lock(inbox_mutex_);
       inbox_.emplace_back(std::move(chunks), header);
-      const bool hold = t_fanout.active && holds_audio(header);
+      const bool hold = t_fanout.active && t_fanout.may_hold && holds_audio(header);
       if (inbox_scheduled_) return;
       if (hold) {
         if (!inbox_held_) {
@@ -317,6 +318,8 @@ class Connection final : public ServerSessionHandler,
   // one video frame interval later at the latest (a publisher that stalls or stops video).
   void end_fanout();
   void arm_hold_timer();
+  std::size_t hold_min_players_;
+  std::size_t fanout_last_ = 0;  // players woken or held by the last feed that reached any
   asio::steady_timer hold_timer_;
   std::vector<HeldInbox> held_;  // strand only
   bool hold_timer_armed_ = false;
@@ -390,6 +393,7 @@ Connection::Connection(std::shared_ptr<Registry> registry, Strand strand, tcp::s
       demux_(options.demux),
       session_(session_options(options), *this),
       watchdog_timer_(strand_),
+      hold_min_players_(options.fanout_hold_min_players),
       hold_timer_(strand_) {
   chunk_size = options.chunk_size;
   boost::system::error_code ec;
@@ -488,6 +492,7 @@ asio::awaitable<void> Connection::reader([[maybe_unused]] std::shared_ptr<Connec
       data = buf.data();
     }
     t_fanout.active = true;
+    t_fanout.may_hold = fanout_last_ >= hold_min_players_;
     t_fanout.hold_ms = kMaxVideoIntervalMs;
     auto r = session_.feed(ByteView(data, n), Clock::now());
     t_fanout.active = false;
@@ -507,6 +512,7 @@ asio::awaitable<void> Connection::reader([[maybe_unused]] std::shared_ptr<Connec
 }
 
 void Connection::end_fanout() {
+  if (auto n = t_fanout.wake.size() + t_fanout.held.size(); n > 0) fanout_last_ = n;
   for (auto& c : t_fanout.wake) post_drain(std::move(c));
   t_fanout.wake.clear();
   if (t_fanout.held.empty()) return;

@@ -148,6 +148,7 @@ int main(int argc, char** argv) {
   std::string record_dir, key_file, stats_file, log_level = "info";
   std::size_t max_connections = 0;
   std::size_t socket_send_buffer = 1024 * 1024;
+  std::size_t hold_min_players = rtmp::ServerOptions{}.fanout_hold_min_players;
   double handshake_timeout = 10, idle_timeout = 60, stats_interval = 0;
   rtmp::Limits limits;
   int tls_port = -1;
@@ -203,6 +204,11 @@ int main(int argc, char** argv) {
   app.add_option("--socket-send-buffer", socket_send_buffer,
                  "SO_SNDBUF per connection in bytes (0 = OS autotuning, up to 4 MB on Linux): "
                  "what the kernel holds for a slow player before the relay sees its backlog")
+      ->capture_default_str();
+  app.add_option("--audio-hold-min-players", hold_min_players,
+                 "Stream audience from which audio waits (up to one video frame interval) to share "
+                 "the next video frame's write: fewer writes per player at scale, no added audio "
+                 "latency below it (0 = always)")
       ->capture_default_str();
   app.add_option("--max-connections", max_connections, "Refuse connections past N (0 = no limit)")
       ->capture_default_str();
@@ -322,6 +328,7 @@ int main(int argc, char** argv) {
     opts.limits.idle_timeout_ms = static_cast<std::uint32_t>(idle_timeout * 1000);
     opts.io_context = &ioc;
     opts.socket_send_buffer = socket_send_buffer;
+    opts.fanout_hold_min_players = hold_min_players;
     if (tls_port >= 0) {
       opts.tls_port = static_cast<std::uint16_t>(tls_port);
       opts.tls_cert_file = tls_cert;

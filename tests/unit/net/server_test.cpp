@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 namespace rtmp {
@@ -507,22 +508,37 @@ TEST(ServerFanout, AudioWaitingForVideoKeepsPublisherOrder) {
   }
 }
 
+// One player, then one publisher, on key "k" of a Hub server.
+struct HubPair {
+  Hub hub;
+  std::unique_ptr<Server> server;
+  std::optional<BlockingClient> player, pub;
+  explicit HubPair(std::size_t hold_min_players = 0) {
+    auto o = hub_options(hub);
+    o.fanout_hold_min_players = hold_min_players;
+    server = std::move(Server::start(o).value());
+    player.emplace(server->port());
+    player->play("k");
+    wait_players(hub, 1);
+    pub.emplace(server->port());
+    pub->publish("k");
+  }
+  // Video frames at 0 and `interval` ms, both delivered first, so that what the publisher
+  // sends next comes in a read of its own.
+  bool video_flowing(std::uint32_t interval) {
+    pub->send_media(msg::video, 0);
+    pub->send_media(msg::video, interval);
+    return player->until([&] { return player->media == 2; });
+  }
+};
+
 // Video stops (the publisher stalls or sends audio only): audio held for a video frame
 // that does not come is still delivered, without any further input from the publisher.
 TEST(ServerFanout, HeldAudioGoesOutWhenNoVideoFollows) {
-  Hub hub;
-  auto s = Server::start(hub_options(hub));
-  ASSERT_TRUE(s);
-  BlockingClient player((*s)->port());
-  player.play("k");
-  wait_players(hub, 1);
-  BlockingClient pub((*s)->port());
-  pub.publish("k");
-  pub.send_media(msg::video, 0);
-  pub.send_media(msg::video, 33);
-  // Both delivered first, so that the audio comes in a read of its own.
-  ASSERT_TRUE(player.until([&] { return player.media == 2; }));
-  pub.send_media(msg::audio, 40);  // the next video frame would be due at 66: never sent
+  HubPair h;
+  auto& player = *h.player;
+  ASSERT_TRUE(h.video_flowing(33));
+  h.pub->send_media(msg::audio, 40);  // the next video frame would be due at 66: never sent
   ASSERT_TRUE(player.until([&] { return player.media == 3; }));
   EXPECT_EQ(player.log.back(), "media 8 40");
 }
@@ -530,26 +546,15 @@ TEST(ServerFanout, HeldAudioGoesOutWhenNoVideoFollows) {
 // Below fanout_hold_min_players (default 16) audio is not held for video: it reaches a
 // lone player at once, where a hold would keep it for the 100 ms video frame interval.
 TEST(ServerFanout, SmallAudienceGetsAudioWithoutWaitingForVideo) {
-  Hub hub;
-  auto o = hub_options(hub);
-  o.fanout_hold_min_players = ServerOptions{}.fanout_hold_min_players;
-  auto s = Server::start(o);
-  ASSERT_TRUE(s);
-  BlockingClient player((*s)->port());
-  player.play("k");
-  wait_players(hub, 1);
-  BlockingClient pub((*s)->port());
-  pub.publish("k");
-  // Video every 100 ms, the longest interval a hold waits for.
-  pub.send_media(msg::video, 0);
-  pub.send_media(msg::video, 100);
-  ASSERT_TRUE(player.until([&] { return player.media == 2; }));
+  HubPair h(ServerOptions{}.fanout_hold_min_players);
+  auto& player = *h.player;
+  ASSERT_TRUE(h.video_flowing(100));  // the longest interval a hold waits for
   // A held one arrives 100 ms after it was read at the earliest; the fastest of three
   // shows whether any was held without one slow delivery failing the test.
   auto fastest = std::chrono::steady_clock::duration::max();
   for (std::uint32_t i = 1; i <= 3; ++i) {
     const auto sent = std::chrono::steady_clock::now();
-    pub.send_media(msg::audio, 100 + i);
+    h.pub->send_media(msg::audio, 100 + i);
     ASSERT_TRUE(player.until([&] { return player.media == 2 + i; }));
     fastest = std::min(fastest, std::chrono::steady_clock::now() - sent);
   }
@@ -560,14 +565,9 @@ TEST(ServerFanout, SmallAudienceGetsAudioWithoutWaitingForVideo) {
 // A status sent after media (here UnpublishNotify's stand-in) reaches the player after
 // that media, also when the media waits for the end of the publisher's read or for video.
 TEST(ServerFanout, StatusAfterHeldAudioStaysAfterIt) {
-  Hub hub;
-  auto s = Server::start(hub_options(hub));
-  ASSERT_TRUE(s);
-  BlockingClient player((*s)->port());
-  player.play("k");
-  wait_players(hub, 1);
-  BlockingClient pub((*s)->port());
-  pub.publish("k");
+  HubPair h;
+  auto& player = *h.player;
+  auto& pub = *h.pub;
   pub.send_media(msg::video, 0);
   pub.send_media(msg::video, 33);
   // Audio, then the data message, in one write: one read on the server most of the time.

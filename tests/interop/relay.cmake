@@ -24,6 +24,8 @@ foreach(fixture h264_high_aac h264_baseline_aac mp3_only aac_only h264_only h264
   relay_test(relay_fanout.${fixture} relay_fanout.py --fixture ${fixture})
 endforeach()
 relay_test(relay_fanout.chunk128 relay_fanout.py --fixture h264_high_aac --chunk-size 128)
+# Audio waiting for video (the path large audiences take) with the few players above.
+relay_test(relay_fanout.audio_hold relay_fanout.py --fixture h264_high_aac --audio-hold-min-players 0)
 # Joining 5 s in: sequence headers + the cached GOP's keyframe (on) or the next one (off).
 foreach(gop on off)
   relay_test(relay_late_joiner.gop_${gop} relay_late_joiner.py --gop-cache ${gop})

@@ -21,15 +21,22 @@ def main():
     p = ru.arg_parser(__doc__)
     p.add_argument("--fixture", default="h264_high_aac")
     p.add_argument("--chunk-size", default="4096")
+    p.add_argument("--audio-hold-min-players", default=None,
+                   help="rtmp-server's option (0: audio waits for video even with these few players)")
     args = p.parse_args()
     rt.require_tools("ffmpeg", "ffprobe")
 
     def run():
         fixture = ru.fixture(args, args.fixture)
-        work = rt.work_dir(args, "relay_fanout.%s.chunk%s" % (args.fixture, args.chunk_size))
+        hold = args.audio_hold_min_players
+        work = rt.work_dir(args, "relay_fanout.%s.chunk%s%s" % (
+            args.fixture, args.chunk_size, "" if hold is None else ".hold" + hold))
         rec_dir = os.path.join(work, "rec")
         kinds = ru.available_players(args)
-        server = ru.Server(args.server, work, ["--record", rec_dir, "--chunk-size", args.chunk_size])
+        server_args = ["--record", rec_dir, "--chunk-size", args.chunk_size]
+        if hold is not None:
+            server_args += ["--audio-hold-min-players", hold]
+        server = ru.Server(args.server, work, server_args)
         players = []
         try:
             for k in kinds:

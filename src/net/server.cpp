@@ -14,9 +14,12 @@
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <future>
+#include <iterator>
+#include <limits>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -153,11 +156,17 @@ class Connection final : public ServerSessionHandler,
   }
   template <class F>
   void post(F&& f) {
-    asio::post(strand_, [self = shared_from_this(), f = std::forward<F>(f)]() mutable {
+    std::uint64_t mark;
+    {
+      std::lock_guard lock(inbox_mutex_);
+      mark = inbox_pushed_;
+    }
+    asio::post(strand_, [self = shared_from_this(), mark, f = std::forward<F>(f)]() mutable {
       if (!self->done_) {
         // Hand-offs made before this job was posted go first (a status after the media
-        // that preceded it, also when that media waits for the end of a feed).
-        self->drain_inbox();
+        // that preceded it, also when that media waits for the end of a feed); those made
+        // since stay behind it (a PublishNotify before the new publisher's first frames).
+        self->drain_inbox(mark);
         f(*self);
         self->flush_output();
       }
@@ -171,6 +180,7 @@ class Connection final : public ServerSessionHandler,
     {
       std::lock_guard lock(inbox_mutex_);
       inbox_.emplace_back(std::move(chunks), header);
+      ++inbox_pushed_;
       const bool hold = t_fanout.active && t_fanout.may_hold && holds_audio(header);
       if (inbox_scheduled_) return;
       if (hold) {
@@ -206,13 +216,24 @@ class Connection final : public ServerSessionHandler,
       self->flush_output();
     });
   }
-  void drain_inbox() {
+  // Moves the inbox's messages up to hand-off number `upto` (all by default) to the session.
+  // Ones left behind keep their scheduled drain job or hold.
+  void drain_inbox(std::uint64_t upto = std::numeric_limits<std::uint64_t>::max()) {
     batch_.clear();
     {
       std::lock_guard lock(inbox_mutex_);
-      std::swap(batch_, inbox_);
-      inbox_scheduled_ = false;
-      inbox_held_ = false;
+      const auto n = static_cast<std::size_t>(
+          std::min<std::uint64_t>(inbox_.size(), upto > inbox_taken_ ? upto - inbox_taken_ : 0));
+      inbox_taken_ += n;
+      if (n == inbox_.size()) {
+        std::swap(batch_, inbox_);
+        inbox_scheduled_ = false;
+        inbox_held_ = false;
+      } else {
+        const auto end = inbox_.begin() + static_cast<std::ptrdiff_t>(n);
+        batch_.assign(std::make_move_iterator(inbox_.begin()), std::make_move_iterator(end));
+        inbox_.erase(inbox_.begin(), end);
+      }
     }
     for (auto& [chunks, header] : batch_) session_.send_encoded(chunks, header);
     batch_.clear();
@@ -309,10 +330,12 @@ class Connection final : public ServerSessionHandler,
   std::vector<std::pair<SharedBytes, Message>> inbox_;  // guarded by inbox_mutex_
   bool inbox_scheduled_ = false;                        // guarded by inbox_mutex_
   bool inbox_held_ = false;                             // guarded by inbox_mutex_
-  std::uint64_t hold_gen_ = 0;                          // guarded by inbox_mutex_
-  bool video_seen_ = false;                             // guarded by inbox_mutex_
-  std::uint32_t last_video_ts_ = 0;                     // guarded by inbox_mutex_
-  std::uint32_t video_interval_ms_ = 0;                 // guarded by inbox_mutex_; 0 = unknown
+  std::uint64_t inbox_pushed_ = 0;                      // hand-offs so far; guarded by inbox_mutex_
+  std::uint64_t inbox_taken_ = 0;        // of them, moved to the session; guarded by inbox_mutex_
+  std::uint64_t hold_gen_ = 0;           // guarded by inbox_mutex_
+  bool video_seen_ = false;              // guarded by inbox_mutex_
+  std::uint32_t last_video_ts_ = 0;      // guarded by inbox_mutex_
+  std::uint32_t video_interval_ms_ = 0;  // guarded by inbox_mutex_; 0 = unknown
   std::vector<std::pair<SharedBytes, Message>> batch_;  // strand only
   // Players holding audio handed off by this connection's feeds, released by hold_timer_
   // one video frame interval later at the latest (a publisher that stalls or stops video).

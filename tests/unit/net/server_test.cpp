@@ -428,6 +428,7 @@ TEST(Server, HandleCallsRacingServerDestruction) {
 struct Hub {
   std::mutex mutex;
   std::vector<std::pair<std::shared_ptr<Session>, std::uint32_t>> players;  // + stream id
+  bool media_after_status = false;  // a data message also hands off a video message after it
 };
 
 class HubHandler : public Handler {
@@ -441,12 +442,14 @@ class HubHandler : public Handler {
   void on_message(const Message& m) override {
     std::lock_guard lock(hub_.mutex);
     for (auto& [player, sid] : hub_.players) {
-      if (m.type == msg::data_amf0) {
-        player->send_status("status", "Test.AfterMedia", "");
-        continue;
-      }
       Message h = m;
       h.stream_id = sid;
+      if (m.type == msg::data_amf0) {
+        player->send_status("status", "Test.AfterMedia", "");
+        if (!hub_.media_after_status) continue;
+        h.type = msg::video;
+        h.csid = csid::video;
+      }
       Bytes wire;
       ChunkEncoder::encode_standalone(h, player->chunk_size(), wire);
       player->send_encoded(make_shared_bytes(std::move(wire)), h);
@@ -583,6 +586,28 @@ TEST(ServerFanout, StatusAfterHeldAudioStaysAfterIt) {
   ASSERT_TRUE(player.until([&] { return player.log.back() == "status Test.AfterMedia"; }));
   ASSERT_GE(player.log.size(), 2u);
   EXPECT_EQ(player.log[player.log.size() - 2], "media 8 40");
+}
+
+// The reverse: media handed off after a status (a relay's PublishNotify, then the new
+// publisher's first frames) stays after it, also when it is handed off before the status's
+// job runs (one thread: both are queued during the publisher's read).
+TEST(ServerFanout, MediaAfterStatusStaysAfterIt) {
+  Hub hub;
+  hub.media_after_status = true;
+  auto o = hub_options(hub, 1);
+  auto s = Server::start(o);
+  ASSERT_TRUE(s);
+  BlockingClient player((*s)->port());
+  player.play("k");
+  wait_players(hub, 1);
+  BlockingClient pub((*s)->port());
+  pub.publish("k");
+  pub.session->send_message(make_data(pub.stream_id, {amf::Value("x")}, 41, csid::data));
+  pub.flush();
+  ASSERT_TRUE(player.until([&] { return player.media == 1; }));
+  ASSERT_GE(player.log.size(), 2u);
+  EXPECT_EQ(player.log[player.log.size() - 2], "status Test.AfterMedia");
+  EXPECT_EQ(player.log.back(), "media 9 41");
 }
 
 // A player that stops reading must not hold up the I/O thread (the hand-off writes without

@@ -166,8 +166,8 @@ TEST_F(RelayHandlerTest, PlayerStaysForARepublishAndGetsTheNewSequenceHeaders) {
   auto eof = std::find(ev.begin(), ev.end(), "StreamEOF");
   auto notify = std::find(eof, ev.end(), "NetStream.Play.PublishNotify");
   auto cfg = std::find(notify, ev.end(), event(config));
-  EXPECT_NE(notify, ev.end());
-  EXPECT_NE(cfg, ev.end());
+  EXPECT_NE(notify, ev.end()) << ::testing::PrintToString(ev);
+  EXPECT_NE(cfg, ev.end()) << ::testing::PrintToString(ev);
   EXPECT_NE(std::find(cfg, ev.end(), event(key)), ev.end());
   EXPECT_EQ(p->state(), Client::State::playing);
 }

@@ -519,7 +519,7 @@ struct HubPair {
   explicit HubPair(std::size_t hold_min_players = 0) {
     auto o = hub_options(hub);
     o.fanout_hold_min_players = hold_min_players;
-    server = std::move(Server::start(o).value());
+    server = Server::start(o).value();
     player.emplace(server->port());
     player->play("k");
     wait_players(hub, 1);

@@ -169,13 +169,12 @@ def run_floor(args, n):
                           "--writes", str(args.floor_writes), "--rate", "2000000"],
                          capture_output=True, text=True).stdout
     f = dict(kv.split("=", 1) for kv in out.split() if "=" in kv)  # "key=value ..."
-    f = {"seconds": float(f["seconds"]), "cpu_s": float(f["cpu_s"]),
-         "cpu_per_player_s": float(f["cpu_per_player_stream_s"]), "short_writes": int(f["short"])}
+    secs, cpu = float(f["seconds"]), float(f["cpu_s"])
     return {
         "server": "kernel floor (%d writes/s)" % args.floor_writes, "players": n, "playing": n,
-        "failed": 0, "seconds": f["seconds"], "cpu_s": f["cpu_s"],
-        "cpu_per_player_stream_s": f["cpu_per_player_s"], "cpu_pct": 100 * f["cpu_s"] / f["seconds"],
-        "rss_peak_mb": None, "total_mbps": None, "min_player_mbps": None, "short_writes": f["short_writes"],
+        "failed": 0, "seconds": secs, "cpu_s": cpu,
+        "cpu_per_player_stream_s": float(f["cpu_per_player_stream_s"]), "cpu_pct": 100 * cpu / secs,
+        "rss_peak_mb": None, "total_mbps": None, "min_player_mbps": None, "short_writes": int(f["short"]),
     }
 
 

@@ -159,7 +159,7 @@ class Connection final : public ServerSessionHandler,
     std::uint64_t mark;
     {
       std::lock_guard lock(inbox_mutex_);
-      mark = inbox_pushed_;
+      mark = inbox_taken_ + inbox_.size();  // hand-offs made so far
     }
     asio::post(strand_, [self = shared_from_this(), mark, f = std::forward<F>(f)]() mutable {
       if (!self->done_) {
@@ -180,7 +180,6 @@ class Connection final : public ServerSessionHandler,
     {
       std::lock_guard lock(inbox_mutex_);
       inbox_.emplace_back(std::move(chunks), header);
-      ++inbox_pushed_;
       const bool hold = t_fanout.active && t_fanout.may_hold && holds_audio(header);
       if (inbox_scheduled_) return;
       if (hold) {
@@ -330,8 +329,7 @@ class Connection final : public ServerSessionHandler,
   std::vector<std::pair<SharedBytes, Message>> inbox_;  // guarded by inbox_mutex_
   bool inbox_scheduled_ = false;                        // guarded by inbox_mutex_
   bool inbox_held_ = false;                             // guarded by inbox_mutex_
-  std::uint64_t inbox_pushed_ = 0;                      // hand-offs so far; guarded by inbox_mutex_
-  std::uint64_t inbox_taken_ = 0;        // of them, moved to the session; guarded by inbox_mutex_
+  std::uint64_t inbox_taken_ = 0;        // hand-offs moved to the session; guarded by inbox_mutex_
   std::uint64_t hold_gen_ = 0;           // guarded by inbox_mutex_
   bool video_seen_ = false;              // guarded by inbox_mutex_
   std::uint32_t last_video_ts_ = 0;      // guarded by inbox_mutex_

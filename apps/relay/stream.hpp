@@ -16,7 +16,7 @@
 // with the backlog under half the caps it resumes. Sequence headers, sequence ends, metadata
 // and data messages always go out. Still skipping after slow_player_timeout: disconnected.
 //
-// Enhanced RTMP players (issue 6): each player is sorted by the caps of its connect (see
+// Enhanced RTMP players: each player is sorted by the caps of its connect (see
 // PlayerKind). Full players get the stream as published. One-track Enhanced and legacy players
 // get what a TrackFilter (one per kind per stream, applied once per message, lazily, and
 // cached in the Packet with its own encodings) leaves of it: the default tracks (track 0),

@@ -1,4 +1,4 @@
-# Enhanced RTMP end to end (issue 6): fixtures written by rtmp-mux from FFmpeg 5.1 MP4s and
+# Enhanced RTMP end to end: fixtures written by rtmp-mux from FFmpeg 5.1 MP4s and
 # checked against ffprobe; publish/play through rtmp-server; node-media-server interop.
 # Included from CMakeLists.txt; label interop. See the enhanced_*.py docstrings.
 if(NOT TARGET rtmp-mux)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The relay's policy for legacy players of Enhanced RTMP streams (issue 6), with FFmpeg 5.1
+"""The relay's policy for legacy players of Enhanced RTMP streams, with FFmpeg 5.1
 as the legacy player (Debian's ffmpeg sends no fourCcList) and rtmp-play as the Enhanced one.
 
  --case multitrack: ffmpeg and rtmp-play wait for the multitrack_avc_default fixture (track 0

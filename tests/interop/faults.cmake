@@ -1,4 +1,4 @@
-# Issue 7, faults and long streams against rtmp-server (relay_test() from relay.cmake).
+# Faults and long streams against rtmp-server (relay_test() from relay.cmake).
 # faults.py: each case with a bystander publisher+player pair that must stay frame-exact.
 if(NOT TARGET rtmp-server)
   return()

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Faults against a running rtmp-server (issue 7), one --case per ctest:
+"""Faults against a running rtmp-server, one --case per ctest:
 
 publisher_kill_python  a Python publisher sends half of a large video message and is SIGKILLed
 publisher_kill_ffmpeg  FFmpeg publishing 20 Mb/s is SIGKILLed mid-stream

@@ -1,4 +1,4 @@
-"""Helpers for the fault and long-stream tests against rtmp-server (issue 7).
+"""Helpers for the fault and long-stream tests against rtmp-server.
 
 - RtmpClient: a small RTMP client (handshake, chunking with type 0/1/3 headers and extended
   timestamps, AMF0 commands) fast enough for 1,000 connect cycles, and able to stop in the

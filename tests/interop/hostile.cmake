@@ -1,4 +1,4 @@
-# Hostile peers against a running rtmp-server (issue 7): one ctest per case of hostile.py,
+# Hostile peers against a running rtmp-server: one ctest per case of hostile.py,
 # each with a fresh server, a legitimate publisher and a frame-exact player. Label interop.
 if(NOT TARGET rtmp-server)
   return()

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Hostile peers against a running rtmp-server (issue 7), one case per run (--case NAME).
+"""Hostile peers against a running rtmp-server, one case per run (--case NAME).
 
 Each case starts a fresh rtmp-server (--handshake-timeout 2, --idle-timeout 3), a legitimate
 player (rtmp-play -o, else ffmpeg) on live/key that waits for its publisher, and a legitimate

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Long streams against rtmp-server (issue 7), one --case per ctest:
+"""Long streams against rtmp-server, one --case per ctest:
 
 wrap    A 6 s stream whose timestamps start at --start-ms (2^24 - 3000: across the 24-bit
         extended-timestamp threshold; 2^32 - 3000: across the 32-bit wrap). The FLV is the

@@ -7,7 +7,10 @@ pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev
   ffmpeg nginx libnginx-mod-rtmp rtmpdump openssl procps python3 git
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
+  chromium
 )
+# The browser tests' runner (tests/browser); a node already on PATH is kept.
+command -v node >/dev/null || pkgs+=(nodejs npm)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

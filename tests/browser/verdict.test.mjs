@@ -11,7 +11,8 @@ function sample(i, extra = {}) {
 }
 
 function run(samples) {
-  return { samples, first: samples[0], last: samples[samples.length - 1] };
+  return { samples, first: samples[0], last: samples[samples.length - 1], startup: 2.5,
+    requests: { blockingReloads: 20, parts: 30, total: 60 } };
 }
 
 const good = () => [0, 1, 2, 3].map((i) => sample(i));
@@ -50,10 +51,12 @@ test('a blank screenshot fails', () => {
 
 test('a playlist without parts or blocking reload fails the LL-HLS case only', () => {
   const s = good().map((x) => ({ ...x, hls: { ...x.hls, partList: 0, partTarget: 0, canBlockReload: false } }));
-  const f = checkRun('hls-fmp4', run(s), picture, ll).failures.join();
+  const r = { ...run(s), requests: { blockingReloads: 0, parts: 0, total: 9 } };
+  const f = checkRun('hls-fmp4', r, picture, ll).failures.join();
   assert.match(f, /no EXT-X-PART/);
+  assert.match(f, /no blocking playlist reload/);
   assert.match(f, /CAN-BLOCK-RELOAD/);
-  assert.deepEqual(checkRun('hls-mpegts', run(s), picture, { expectLowLatency: false }).failures, []);
+  assert.deepEqual(checkRun('hls-mpegts', r, picture, { expectLowLatency: false }).failures, []);
 });
 
 test('the wrong player or picture size fails', () => {

@@ -33,7 +33,8 @@ function sampleInPage() {
 }
 
 // Opens `pageUrl`, waits for playback, samples for `seconds`, screenshots the video into
-// `pngPath`. Returns {codecs, samples, first, last}; throws when playback never starts.
+// `pngPath`. Returns {codecs, samples, first, last, requests (counts of all, blocking playlist
+// reloads and part requests), startup (s to the first frame)}; throws when playback never starts.
 export async function playAndMeasure({ chromium, executablePath, pageUrl, seconds, pngPath, logPath, userDataDir }) {
   const log = (line) => fs.appendFileSync(logPath, line + '\n');
   const context = await chromium.launchPersistentContext(userDataDir, {
@@ -44,7 +45,15 @@ export async function playAndMeasure({ chromium, executablePath, pageUrl, second
     const page = context.pages()[0] || (await context.newPage());
     page.on('console', (m) => log(`[console.${m.type()}] ${m.text()}`));
     page.on('pageerror', (e) => log(`[pageerror] ${e.message}`));
+    const requests = { blockingReloads: 0, parts: 0, total: 0 };
+    page.on('request', (r) => {
+      const u = r.url();
+      requests.total += 1;
+      if (/[?&]_HLS_msn=/.test(u)) requests.blockingReloads += 1;
+      if (/\/part[^/]*\.m4s/.test(u)) requests.parts += 1;
+    });
     page.on('requestfailed', (r) => log(`[requestfailed] ${r.url()} ${r.failure() && r.failure().errorText}`));
+    const opened = Date.now();
     await page.goto(pageUrl);
     const codecs = await page.evaluate(() => ({
       h264aac: window.MediaSource ? MediaSource.isTypeSupported('video/mp4; codecs="avc1.4d401e,mp4a.40.2"') : false,
@@ -55,13 +64,14 @@ export async function playAndMeasure({ chromium, executablePath, pageUrl, second
       if (s.errors.length) throw new Error(`player error before playback: ${s.errors.join('; ')}`);
       return s.frames > 0 && s.time > 0 ? s : null;
     }, 20000);
+    const startup = (Date.now() - opened) / 1000;
     const samples = [first];
     for (let i = 0; i < seconds; i++) {
       await sleep(1000);
       samples.push(await page.evaluate(sampleInPage));
     }
     await page.locator('video').screenshot({ path: pngPath });
-    return { codecs, samples, first, last: samples[samples.length - 1] };
+    return { codecs, samples, first, last: samples[samples.length - 1], requests, startup };
   } finally {
     await context.close();
   }

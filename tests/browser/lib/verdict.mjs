@@ -19,7 +19,7 @@ function checkProgress(samples, failures) {
   if (last.width !== 640 || last.height !== 360) failures.push(`video is ${last.width}x${last.height}, want 640x360`);
 }
 
-function checkLowLatency(h, failures) {
+function checkLowLatency(h, requests, failures) {
   if (!h) {
     failures.push('no hls.js instance on the page');
     return;
@@ -28,6 +28,7 @@ function checkLowLatency(h, failures) {
   if (!(h.partList > 0)) failures.push('the playlist hls.js loaded has no EXT-X-PART (partList empty)');
   if (!(h.partTarget > 0)) failures.push('the playlist has no EXT-X-PART-INF PART-TARGET');
   if (!h.canBlockReload) failures.push('the playlist does not say CAN-BLOCK-RELOAD=YES');
+  if (!(requests.blockingReloads > 0)) failures.push('hls.js made no blocking playlist reload (_HLS_msn)');
   if (!(h.latency < MAX_LL_LATENCY_S)) failures.push(`LL-HLS latency ${round(h.latency)} s >= ${MAX_LL_LATENCY_S} s`);
 }
 
@@ -37,12 +38,13 @@ export function checkRun(mode, run, image, { expectLowLatency }) {
   checkProgress(samples, failures);
   if (mode.startsWith('hls') && last.kind !== 'hls') failures.push(`page played ${last.kind}, want hls`);
   if (mode.endsWith('flv') && last.kind !== 'flv') failures.push(`page played ${last.kind}, want flv`);
-  if (expectLowLatency) checkLowLatency(last.hls, failures);
+  if (expectLowLatency) checkLowLatency(last.hls, run.requests, failures);
   if (!(image.variance > MIN_LUMA_VARIANCE) || image.distinctColours < MIN_COLOURS) {
     failures.push(`screenshot looks blank: luma variance ${round(image.variance, 1)}, ${image.distinctColours} colours`);
   }
   const result = {
     mode,
+    startup_s: round(run.startup, 2),
     frames: last.frames - first.frames,
     seconds: samples.length - 1,
     played_s: round(last.time - first.time),
@@ -56,6 +58,7 @@ export function checkRun(mode, run, image, { expectLowLatency }) {
       hls_latency_s: round(last.hls.latency), hls_target_latency_s: round(last.hls.targetLatency),
       low_latency_mode: last.hls.lowLatencyMode, parts: last.hls.partList, part_target_s: last.hls.partTarget,
       can_block_reload: last.hls.canBlockReload, target_duration_s: last.hls.targetduration,
+      blocking_reloads: run.requests.blockingReloads, part_requests: run.requests.parts,
     });
   }
   return { failures, result };

@@ -26,9 +26,10 @@ browser_test(verdict --test ${CMAKE_CURRENT_LIST_DIR}/verdict.test.mjs)
 if(NOT TARGET rtmp-server)
   return()
 endif()
-# One case per output; one browser at a time (2 cores: ffmpeg, Chromium and the server share them).
+# One case per output, each alone on the machine: ffmpeg encoding in real time, Chromium
+# decoding and the server share 2 cores, and a starved encoder would look like a stall.
 foreach(mode hls-fmp4 hls-mpegts http-flv ws-flv)
   browser_test(${mode} ${CMAKE_CURRENT_LIST_DIR}/run.mjs --mode ${mode} --server $<TARGET_FILE:rtmp-server>
                --modules ${BROWSER_WORK}/node_modules --out ${BROWSER_WORK}/artifacts)
-  set_tests_properties(browser.${mode} PROPERTIES FIXTURES_REQUIRED browser_npm RESOURCE_LOCK browser_chromium)
+  set_tests_properties(browser.${mode} PROPERTIES FIXTURES_REQUIRED browser_npm RUN_SERIAL TRUE)
 endforeach()

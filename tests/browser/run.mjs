@@ -31,7 +31,7 @@ const SOURCE = ['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30', '-f', 'lav
   '-sc_threshold', '0', '-b:v', '800k', '-c:a', 'aac', '-b:a', '96k', '-ac', '2'];
 
 function parseArgs(argv) {
-  const a = { chromium: '/usr/bin/chromium', seconds: 6 };
+  const a = { chromium: '/usr/bin/chromium', seconds: 7 };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     if (k === '--standin') a.standin = true;

@@ -15,33 +15,43 @@ function run(samples) {
     requests: { blockingReloads: 20, parts: 30, total: 60 } };
 }
 
-const good = () => [0, 1, 2, 3].map((i) => sample(i));
+const good = () => [0, 1, 2, 3, 4, 5, 6].map((i) => sample(i));
 const picture = { variance: 3000, distinctColours: 1000 };
 const ll = { expectLowLatency: true };
 
 test('a healthy LL-HLS run passes and reports its figures', () => {
   const { failures, result } = checkRun('hls-fmp4', run(good()), picture, ll);
   assert.deepEqual(failures, []);
-  assert.equal(result.frames, 90);
+  assert.equal(result.frames, 180);
   assert.equal(result.hls_latency_s, 1.2);
   assert.equal(result.parts, 12);
 });
 
-test('stalled frames fail', () => {
+test('one stalled second passes, two fail', () => {
   const s = good();
   s[2].frames = s[1].frames;
-  assert.match(checkRun('hls-fmp4', run(s), picture, ll).failures.join(), /frames stalled in second 2/);
+  const one = checkRun('hls-fmp4', run(s), picture, ll);
+  assert.deepEqual(one.failures, []);
+  assert.equal(one.result.stalled_seconds, 1);
+  s[4].frames = s[3].frames;
+  assert.match(checkRun('hls-fmp4', run(s), picture, ll).failures.join(), /frames stalled in second 4/);
 });
 
 test('a stalled clock fails', () => {
   const s = good();
   s[3].time = s[2].time;
+  s[4].time = s[3].time;
   assert.match(checkRun('hls-fmp4', run(s), picture, ll).failures.join(), /currentTime stalled/);
+});
+
+test('playback that stops for good fails', () => {
+  const s = good().map((x, i) => (i >= 2 ? { ...x, frames: 65, time: 2.2 } : x));
+  assert.match(checkRun('http-flv', run(s), picture, { expectLowLatency: false }).failures.join(), /stalled/);
 });
 
 test('a player error fails', () => {
   const s = good();
-  s[3].errors = ['mpegts.js: NetworkError'];
+  s[s.length - 1].errors = ['mpegts.js: NetworkError'];
   assert.match(checkRun('hls-fmp4', run(s), picture, ll).failures.join(), /player errors/);
 });
 

@@ -62,7 +62,7 @@ export async function playAndMeasure({ chromium, executablePath, pageUrl, second
     const first = await waitFor('playback to start (frames decoded and currentTime > 0)', async () => {
       const s = await page.evaluate(sampleInPage);
       if (s.errors.length) throw new Error(`player error before playback: ${s.errors.join('; ')}`);
-      return s.frames > 0 && s.time > 0 ? s : null;
+      return s.frames > 0 && s.time >= 1 ? s : null; // past the first second's start-up
     }, 20000);
     const startup = (Date.now() - opened) / 1000;
     const samples = [first];

@@ -4,6 +4,8 @@
 # Copies package.json + package-lock.json there and runs `npm ci` from the npm registry (never
 # into the source tree, never a browser download). Does nothing when BUILD_DIR/browser already
 # holds the packages of the same lock file, so it runs offline once installed.
+# Then assembles DEST_DIR/www/: the player page (apps/relay/www) beside the two player
+# libraries it loads (hls.min.js, mpegts.js), the directory rtmp-server serves for browsers.
 # Exits 77 when node or npm is missing.
 set -euo pipefail
 src="$(cd "$(dirname "$0")/../tests/browser" && pwd)"
@@ -14,10 +16,14 @@ want="$(cat "$src/package.json" "$src/package-lock.json" | sha256sum | cut -d' '
 stamp="$dest/node_modules/.rtmpcxx-lock-sha256"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   echo "npm-setup: $dest/node_modules is up to date"
-  exit 0
+else
+  cp "$src/package.json" "$src/package-lock.json" "$dest/"
+  export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+  (cd "$dest" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+  echo "$want" >"$stamp"
+  echo "npm-setup: installed into $dest/node_modules"
 fi
-cp "$src/package.json" "$src/package-lock.json" "$dest/"
-export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
-(cd "$dest" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
-echo "$want" >"$stamp"
-echo "npm-setup: installed into $dest/node_modules"
+mkdir -p "$dest/www"
+cp "$src/../../apps/relay/www/player.html" "$src/../../apps/relay/www/player.js" \
+  "$dest/node_modules/hls.js/dist/hls.min.js" "$dest/node_modules/mpegts.js/dist/mpegts.js" "$dest/www/"
+echo "npm-setup: player page in $dest/www"

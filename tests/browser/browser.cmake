@@ -33,3 +33,9 @@ foreach(mode hls-fmp4 hls-mpegts http-flv ws-flv)
                --modules ${BROWSER_WORK}/node_modules --out ${BROWSER_WORK}/artifacts)
   set_tests_properties(browser.${mode} PROPERTIES FIXTURES_REQUIRED browser_npm RUN_SERIAL TRUE)
 endforeach()
+
+# `cmake --build BUILD --target player_www`: BUILD/browser/www/ with player.html, player.js,
+# hls.min.js and mpegts.js, for serving the player page without running the tests.
+add_custom_target(player_www
+  COMMAND bash ${PROJECT_SOURCE_DIR}/scripts/npm-setup.sh ${BROWSER_WORK}
+  COMMENT "npm packages and the player page into ${BROWSER_WORK}/www" VERBATIM)

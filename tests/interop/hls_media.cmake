@@ -10,3 +10,22 @@ foreach(fixture h264_high_aac h264_baseline_aac mp3_only aac_only h264_only h264
   set_tests_properties(interop.ts_check.${fixture} PROPERTIES
     LABELS interop TIMEOUT 60 FIXTURES_REQUIRED interop_fixtures SKIP_RETURN_CODE 77)
 endforeach()
+
+# Fragmented MP4 / CMAF: tests/tools/fmp4-dump + fmp4_check.py (ffprobe, and GStreamer's
+# qtdemux for the trun key flags); HEVC/AV1/Opus from the Enhanced RTMP fixtures.
+function(fmp4_check fixture setup)
+  add_test(NAME interop.fmp4.${fixture}
+    COMMAND ${Python3_EXECUTABLE} ${INTEROP_DIR}/fmp4_check.py
+            --dump $<TARGET_FILE:fmp4-dump> --fixtures ${INTEROP_FIXTURES_DIR}
+            --work ${INTEROP_WORK_DIR} --fixture ${fixture})
+  set_tests_properties(interop.fmp4.${fixture} PROPERTIES
+    LABELS interop TIMEOUT 120 FIXTURES_REQUIRED ${setup} SKIP_RETURN_CODE 77)
+endfunction()
+foreach(fixture h264_high_aac h264_baseline_aac mp3_only aac_only h264_only h264_20mbit ts_over_2p24)
+  fmp4_check(${fixture} interop_fixtures)
+endforeach()
+if(TARGET rtmp-mux)
+  foreach(fixture hevc_opus av1_flac)
+    fmp4_check(${fixture} enhanced_fixtures)
+  endforeach()
+endif()

@@ -12,10 +12,6 @@ std::string string_prop(const amf::Value& obj, std::string_view key) {
   return v && v->is_string() ? std::string(v->as_string()) : std::string();
 }
 
-Error unexpected(std::string what) {
-  return Error(errc::unexpected_message, std::move(what));
-}
-
 }  // namespace
 
 ServerSession::ServerSession(const SessionOptions& options, ServerSessionHandler& handler)
@@ -195,6 +191,31 @@ void ServerSession::send_user_control(const control::UserControl& uc) {
   queue(control::user_control(uc));
 }
 
+void ServerSession::refuse_call(const Command& c, std::string_view code, std::string description) {
+  // Transaction 0 asks for no answer.
+  if (c.transaction_id == 0) return;
+  queue(make_command(0, "_error", c.transaction_id, amf::Value::null(),
+                     {status_object("error", code, description)}));
+}
+
+void ServerSession::refuse(const Message& m, const Command& c, std::string description) {
+  if (c.name == "publish")
+    send_status(m.stream_id, "error", "NetStream.Publish.BadName", description);
+  else if (c.name == "play")
+    send_status(m.stream_id, "error", "NetStream.Play.Failed", description);
+  else
+    refuse_call(c, "NetConnection.Call.Failed", std::move(description));
+}
+
+std::string ServerSession::stream_unusable(std::uint32_t sid) const {
+  const std::string id = "Stream id " + std::to_string(sid);
+  if (sid == 0 || sid >= next_stream_id_) return id + " was never created.";
+  if (deleted_.count(sid)) return id + " was deleted.";
+  if (publishing_.count(sid)) return id + " is already publishing.";
+  if (playing_.count(sid)) return id + " is already playing.";
+  return {};
+}
+
 void ServerSession::send_result(double txn, const amf::Value& object,
                                 const std::vector<amf::Value>& args) {
   queue(make_command(0, "_result", txn, object, args));
@@ -242,7 +263,9 @@ Result<void> ServerSession::on_data_message(const Message& m) {
   auto values = parse_data(m, options_.limits);
   if (!values) return values.error();
   if (const amf::Value* meta = find_metadata(*values)) {
-    if (publishing_.count(m.stream_id)) handler_.on_metadata(m.stream_id, *meta, m);
+    // As ExRTMP: on any stream, publishing or not (some encoders send it before publish).
+    // Not before connect: the handler's contract starts with on_connect.
+    if (state_ == State::connected) handler_.on_metadata(m.stream_id, *meta, m);
     return {};
   }
   handler_.on_data(m, *values);
@@ -253,14 +276,26 @@ Result<void> ServerSession::on_command_message(const Message& m) {
   auto parsed = parse_command(m, options_.limits);
   if (!parsed) return parsed.error();
   const Command& c = *parsed;
+  // Commands in the wrong state fail alone (an _error or onStatus, as FFmpeg and nginx-rtmp
+  // answer them) and the connection stays open: the client may recover.
   if (c.name == "connect") {
-    if (state_ != State::connecting) return unexpected("connect received twice");
+    if (state_ != State::connecting) {
+      refuse_call(c, "NetConnection.Connect.Rejected", "Already connected.");
+      return {};
+    }
     return handle_connect(c);
   }
-  if (state_ != State::connected) return unexpected("command '" + c.name + "' before connect");
+  if (state_ != State::connected) {
+    refuse(m, c, "'" + c.name + "' before connect.");
+    return {};
+  }
 
   if (c.name == "createStream") {
-    if (streams_created_ >= 64) return unexpected("more than 64 createStream commands");
+    if (streams_created_ >= kMaxStreams) {
+      refuse_call(c, "NetConnection.Call.Failed",
+                  "No more than " + std::to_string(kMaxStreams) + " streams per connection.");
+      return {};
+    }
     ++streams_created_;
     std::uint32_t id = next_stream_id_++;
     handler_.on_create_stream(id);
@@ -271,7 +306,11 @@ Result<void> ServerSession::on_command_message(const Message& m) {
   if (c.name == "play") return handle_play(m, c);
   if (c.name == "deleteStream") {
     const amf::Value* id = c.arg(0);
-    if (id && id->is_number()) handle_delete(static_cast<std::uint32_t>(id->as_number()));
+    if (id && id->is_number()) {
+      const auto sid = static_cast<std::uint32_t>(id->as_number());
+      if (sid != 0 && sid < next_stream_id_) deleted_.insert(sid);
+      handle_delete(sid);
+    }
     return {};
   }
   if (c.name == "closeStream") {
@@ -356,10 +395,10 @@ void ServerSession::finish_connect(double txn, const Decision& d) {
 
 Result<void> ServerSession::handle_publish(const Message& m, const Command& c) {
   std::uint32_t sid = m.stream_id;
-  if (sid == 0 || sid >= next_stream_id_)
-    return unexpected("publish on stream id " + std::to_string(sid) + " that was never created");
-  if (publishing_.count(sid) || playing_.count(sid))
-    return unexpected("publish on stream id " + std::to_string(sid) + " that is already in use");
+  if (auto why = stream_unusable(sid); !why.empty()) {
+    refuse(m, c, why);
+    return {};
+  }
   const amf::Value* name = c.arg(0);
   if (!name || !name->is_string()) return Error(errc::malformed, "publish: stream name missing");
   PublishInfo info;
@@ -390,10 +429,10 @@ void ServerSession::finish_publish(const PublishInfo& info, const Decision& d) {
 
 Result<void> ServerSession::handle_play(const Message& m, const Command& c) {
   std::uint32_t sid = m.stream_id;
-  if (sid == 0 || sid >= next_stream_id_)
-    return unexpected("play on stream id " + std::to_string(sid) + " that was never created");
-  if (publishing_.count(sid) || playing_.count(sid))
-    return unexpected("play on stream id " + std::to_string(sid) + " that is already in use");
+  if (auto why = stream_unusable(sid); !why.empty()) {
+    refuse(m, c, why);
+    return {};
+  }
   const amf::Value* name = c.arg(0);
   if (!name || !name->is_string()) return Error(errc::malformed, "play: stream name missing");
   PlayInfo info;

@@ -31,8 +31,8 @@ attacker (raw sockets, its own handshake/chunk/AMF0 encoder below) runs the case
 | amf_deep | connect whose object nests 10,000 objects | `amf_depth_exceeded` | 64 KiB |
 | amf_strict_array | connect with a strict array claiming 2^32-1 items (and 10 bytes) | `amf_too_many_items` | 64 KiB |
 | amf_ecma_array | connect with an ECMA array of 100,000 members (~1 MB) | `amf_too_many_items` | 2 x max message |
-| out_of_order | publish before connect; play before createStream (stream 1); a second connect | `command 'publish' before connect`; `play on stream id 1 that was never created`; `connect received twice` | 64 KiB |
-| publish_unknown_stream | createStream (=1), then publish on stream id 7 | `publish on stream id 7 that was never created` | 64 KiB |
+| out_of_order | publish before connect; play before createStream (stream 1); a second connect: each gets its answer (onStatus NetStream.Publish.BadName, NetStream.Play.Failed, _error NetConnection.Connect.Rejected), the connection stays open and works | `peer closed the connection` when the peer leaves | 64 KiB |
+| publish_unknown_stream | createStream (=1), then publish on stream id 7: NetStream.Publish.BadName, the connection stays open | `peer closed the connection` when the peer leaves | 64 KiB |
 | random_after_connect | 20 connections (seeds 1-20): connect, then 64 KiB of random bytes (seeds 11-20: after a valid type 0 header of a random message type, so a parser gets random input) | a protocol error or, for bytes that parse as a partial message, the idle timeout; never "peer closed" | 20 x (max message + 64 KiB) |
 
 Bounds are generous on purpose (the build under test may be Debug or ASan): they catch
@@ -214,6 +214,18 @@ class Peer:
                     raise rt.TestFailure("_error for transaction %d: %r" % (txn, vals))
                 return vals
         raise rt.TestFailure("no _result for transaction %d within %ss" % (txn, timeout))
+
+    def wait_error(self, txn, timeout=10.0):
+        """The information object of the _error answering transaction txn."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            mtype, sid, payload = self.read_message(deadline)
+            vals = amf_values(payload) if mtype == 20 else []
+            if len(vals) >= 2 and vals[0] in ("_result", "_error") and vals[1] == txn:
+                if vals[0] == "_result":
+                    raise rt.TestFailure("_result where an _error was due: %r" % (vals,))
+                return vals[-1]
+        raise rt.TestFailure("no _error for transaction %d within %ss" % (txn, timeout))
 
     def wait_status(self, code, timeout=10.0):
         deadline = time.monotonic() + timeout
@@ -641,25 +653,33 @@ def case_amf_ecma_array(ctx):
     return 2 * MAX_MESSAGE
 
 
+def still_open(peer, what):
+    if peer.wait_closed(0.3):
+        raise rt.TestFailure("%s: the server closed the connection" % what)
+
+
 def case_out_of_order(ctx):
+    # Each wrong-state command gets its answer and the connection stays usable.
     p = ctx.peer()
     p.handshake()
     p.cmd("publish", None, amf_str("key"), amf_str("live"), sid=1)
-    if not p.wait_closed(5):
-        raise rt.TestFailure("publish before connect: connection not closed")
-    ctx.expect.append((p.port, r"unexpected_message: command 'publish' before connect"))
+    p.wait_status("NetStream.Publish.BadName", 5)
+    still_open(p, "publish before connect")
+    p.connect()
     q = ctx.connected_peer()
     q.cmd("play", None, amf_str("key"), sid=1, csid=4)
-    if not q.wait_closed(5):
-        raise rt.TestFailure("play before createStream: connection not closed")
-    ctx.expect.append((q.port, r"unexpected_message: play on stream id 1 that was never created"))
+    q.wait_status("NetStream.Play.Failed", 5)
+    still_open(q, "play before createStream")
+    q.create_stream()
     r = ctx.connected_peer()
-    r.cmd("connect", amf_obj([("app", amf_str("live"))]))
-    if not r.wait_closed(5):
-        raise rt.TestFailure("second connect: connection not closed")
-    ctx.expect.append((r.port, r"unexpected_message: connect received twice"))
+    info = r.wait_error(r.cmd("connect", amf_obj([("app", amf_str("live"))])), 5)
+    if info.get("code") != "NetConnection.Connect.Rejected":
+        raise rt.TestFailure("second connect: want NetConnection.Connect.Rejected, got %r" % info)
+    still_open(r, "second connect")
+    r.create_stream()
     for x in (p, q, r):
         x.close()
+        ctx.expect.append((x.port, r"peer closed the connection"))
     return 64 * KIB
 
 
@@ -667,10 +687,10 @@ def case_publish_unknown_stream(ctx):
     p = ctx.connected_peer()
     sid = p.create_stream()
     p.cmd("publish", None, amf_str("key2"), amf_str("live"), sid=sid + 6, csid=4)
-    if not p.wait_closed(5):
-        raise rt.TestFailure("publish on a stream never created: connection not closed")
-    ctx.expect.append((p.port, r"unexpected_message: publish on stream id %d that was never created" % (sid + 6)))
+    p.wait_status("NetStream.Publish.BadName", 5)
+    still_open(p, "publish on a stream never created")
     p.close()
+    ctx.expect.append((p.port, r"peer closed the connection"))
     return 64 * KIB
 
 

@@ -6,6 +6,13 @@
 // and for a player:
 //   on_connect → on_create_stream → on_play → [the application sends media] → on_delete_stream
 // Callbacks run inside feed(); they may queue output (send_*) but never call feed().
+//
+// Commands in the wrong state are answered and the session stays open, as FFmpeg and
+// nginx-rtmp clients expect: a second connect gets _error NetConnection.Connect.Rejected;
+// other calls before connect (createStream, ...) and a createStream past the limit get
+// _error NetConnection.Call.Failed; publish / play before connect, on a stream id never
+// created, deleted by deleteStream, or already publishing/playing get an error onStatus
+// NetStream.Publish.BadName / NetStream.Play.Failed on that stream id.
 #pragma once
 
 #include "rtmp/core/ack_window.hpp"
@@ -19,6 +26,8 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
+#include <string>
 
 namespace rtmp {
 
@@ -29,14 +38,16 @@ class ServerSessionHandler {
   virtual void on_create_stream(std::uint32_t /*stream_id*/) {}
   virtual Decision on_publish(const PublishInfo&) { return Decision::accept(); }
   virtual Decision on_play(const PlayInfo&) { return Decision::accept(); }
-  // Metadata from @setDataFrame/onMetaData; `data` is an object or ECMA array.
+  // Metadata from @setDataFrame/onMetaData (or a bare onMetaData) on any stream once
+  // connected, publishing or not, as ExRTMP delivers it; `data` is an object or ECMA array.
   virtual void on_metadata(std::uint32_t /*stream_id*/, const amf::Value& /*data*/,
                            const Message& /*raw*/) {}
   // Other data messages (|RtmpSampleAccess, onTextData, ...).
   virtual void on_data(const Message&, const std::vector<amf::Value>&) {}
   // Audio and video messages of a published stream (aggregates already split).
   virtual void on_media(const Message&) {}
-  // FCUnpublish, closeStream or deleteStream. Return false to close the connection.
+  // closeStream or deleteStream of a publishing or playing stream. FCUnpublish is only
+  // answered: clients follow it with deleteStream. Return false to close the connection.
   virtual bool on_delete_stream(std::uint32_t /*stream_id*/) { return true; }
   virtual void on_pause(std::uint32_t /*stream_id*/, bool /*pause*/, double /*ms*/) {}
   // Any command the session does not handle itself.
@@ -135,6 +146,12 @@ class ServerSession {
   std::optional<Pending> pending_;
   Bytes held_;
   void send_result(double txn, const amf::Value& object, const std::vector<amf::Value>& args = {});
+  // Wrong-state answers: _error on the command's transaction, or for publish/play an error
+  // onStatus (NetStream.Publish.BadName, NetStream.Play.Failed) on its stream.
+  void refuse_call(const Command& c, std::string_view code, std::string description);
+  void refuse(const Message& m, const Command& c, std::string description);
+  // Why publish/play cannot use stream `sid` (never created, deleted, in use); empty = it can.
+  std::string stream_unusable(std::uint32_t sid) const;
   void queue(const Message& m);
   void maybe_ack();
 
@@ -150,9 +167,11 @@ class ServerSession {
   ConnectInfo connect_;
   std::map<std::uint32_t, PlayInfo> playing_;
   std::map<std::uint32_t, PublishInfo> publishing_;
+  static constexpr std::uint32_t kMaxStreams = 64;  // createStream answers per connection
   std::uint32_t next_stream_id_ = 1;
   std::uint32_t streams_created_ = 0;
-  AckWindow ack_window_;  // the peer's Window Acknowledgement Size
+  std::set<std::uint32_t> deleted_;  // stream ids ended by deleteStream: not usable again
+  AckWindow ack_window_;             // the peer's Window Acknowledgement Size
   bool reconnect_requested_ = false;
   std::optional<TimePoint> started_;
   std::optional<TimePoint> last_input_;

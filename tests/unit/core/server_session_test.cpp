@@ -312,31 +312,155 @@ TEST(ServerSession, RejectPublishSendsStatus) {
   EXPECT_TRUE(p.server->publishing().empty());
 }
 
-TEST(ServerSession, PublishOnUncreatedStreamIsAProtocolError) {
+// A connected pair with stream 1 created.
+void connect_with_stream(Pair& p) {
+  ConnectParams cp;
+  cp.app = "live";
+  p.client->connect(cp);
+  p.client->create_stream();
+  p.pump();
+  ASSERT_EQ(p.ch.stream_id, 1u);
+}
+
+TEST(ServerSession, PublishOnUncreatedStreamFailsAndStaysOpen) {
   Pair p(false);
+  connect_with_stream(p);
+  p.client->publish(7, "k");
+  p.pump();
+  EXPECT_FALSE(p.server->want_close());
+  EXPECT_EQ(p.ch.events.back(), "status 7 NetStream.Publish.BadName");
+  EXPECT_TRUE(p.server->publishing().empty());
+  // The connection is still usable.
+  p.client->publish(1, "k");
+  p.pump();
+  EXPECT_EQ(p.ch.events.back(), "status 1 NetStream.Publish.Start");
+}
+
+TEST(ServerSession, PlayOnUncreatedStreamFails) {
+  Pair p(false);
+  connect_with_stream(p);
+  p.client->play(3, "k");
+  p.pump();
+  EXPECT_FALSE(p.server->want_close());
+  EXPECT_EQ(p.ch.events.back(), "status 3 NetStream.Play.Failed");
+  EXPECT_TRUE(p.server->playing().empty());
+}
+
+TEST(ServerSession, PublishTwiceOnOneStreamFailsTheSecond) {
+  Pair p(false);
+  connect_with_stream(p);
+  p.client->publish(1, "a");
+  p.pump();
+  p.client->play(1, "b");
+  p.pump();
+  EXPECT_EQ(p.ch.events.back(), "status 1 NetStream.Play.Failed");
+  p.client->publish(1, "c");
+  p.pump();
+  EXPECT_EQ(p.ch.events.back(), "status 1 NetStream.Publish.BadName");
+  EXPECT_FALSE(p.server->want_close());
+  ASSERT_EQ(p.server->publishing().size(), 1u);
+  EXPECT_EQ(p.server->publishing().begin()->second.key, "a");
+}
+
+TEST(ServerSession, DeletedStreamCannotBeUsedAgain) {
+  Pair p(false);
+  connect_with_stream(p);
+  p.client->publish(1, "a");
+  p.pump();
+  p.client->delete_stream(1);
+  p.pump();
+  p.client->publish(1, "a");
+  p.pump();
+  EXPECT_FALSE(p.server->want_close());
+  EXPECT_EQ(p.ch.events.back(), "status 1 NetStream.Publish.BadName");
+  // A new stream works.
+  p.client->create_stream();
+  p.pump();
+  EXPECT_EQ(p.ch.stream_id, 2u);
+  p.client->publish(2, "a");
+  p.pump();
+  EXPECT_EQ(p.ch.events.back(), "status 2 NetStream.Publish.Start");
+}
+
+TEST(ServerSession, SecondConnectGetsErrorAndStaysOpen) {
+  Pair p(false);
+  connect_with_stream(p);
+  ConnectParams cp;
+  cp.app = "other";
+  p.client->connect(cp);
+  p.pump();
+  EXPECT_FALSE(p.server->want_close());
+  EXPECT_EQ(p.ch.events.back(), "error connect NetConnection.Connect.Rejected Already connected.");
+  EXPECT_EQ(p.server->connect_info().app, "live");
+  p.client->publish(1, "k");
+  p.pump();
+  EXPECT_EQ(p.ch.events.back(), "status 1 NetStream.Publish.Start");
+}
+
+TEST(ServerSession, CommandBeforeConnectGetsErrorAndStaysOpen) {
+  Pair p(false);
+  p.client->create_stream();
+  Bytes c2s = drain(p.client->output());
+  ASSERT_TRUE(p.server->feed(ByteView(c2s).first(1537), p.now));
+  ASSERT_TRUE(p.client->feed(drain(p.server->output()), p.now));
+  c2s = drain(p.client->output());
+  ASSERT_TRUE(p.server->feed(c2s, p.now));
+  EXPECT_FALSE(p.server->want_close());
+  ASSERT_TRUE(p.client->feed(drain(p.server->output()), p.now));
+  ASSERT_FALSE(p.ch.events.empty());
+  EXPECT_EQ(p.ch.events.back(),
+            "error createStream NetConnection.Call.Failed 'createStream' before connect.");
+  // connect still works afterwards.
   ConnectParams cp;
   cp.app = "live";
   p.client->connect(cp);
   p.pump();
-  p.client->publish(7, "k");
-  Bytes c2s = drain(p.client->output());
-  auto r = p.server->feed(c2s, p.now);
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, errc::unexpected_message);
-  EXPECT_NE(r.error().detail.find("stream id 7"), std::string::npos) << r.error().detail;
+  EXPECT_EQ(p.server->state(), ServerSession::State::connected);
 }
 
-TEST(ServerSession, CommandBeforeConnectIsAProtocolError) {
+TEST(ServerSession, MetadataReachesTheHandlerBeforePublish) {
   Pair p(false);
-  p.client->create_stream();
+  connect_with_stream(p);
+  auto meta = amf::Value::object({{"width", amf::Value(640.0)}});
+  // @setDataFrame form before publish, then the bare onMetaData form while publishing.
+  p.client->send_message(
+      make_data(1, {amf::Value("@setDataFrame"), amf::Value("onMetaData"), meta}));
+  p.pump();
+  p.client->publish(1, "k");
+  p.pump();
+  p.client->send_message(make_data(1, {amf::Value("onMetaData"), meta}));
+  p.pump();
+  std::vector<std::string> got;
+  for (auto& e : p.sh.events)
+    if (e.rfind("metadata", 0) == 0) got.push_back(e);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_NE(got[0].find("640"), std::string::npos) << got[0];
+  EXPECT_EQ(got[0], got[1]);
+}
+
+TEST(ServerSession, MetadataBeforeConnectIsDropped) {
+  Pair p(false);
+  auto meta = amf::Value::object({{"width", amf::Value(640.0)}});
+  p.client->send_message(make_data(0, {amf::Value("onMetaData"), meta}));
   Bytes c2s = drain(p.client->output());
-  Bytes s2c;
   ASSERT_TRUE(p.server->feed(ByteView(c2s).first(1537), p.now));
   ASSERT_TRUE(p.client->feed(drain(p.server->output()), p.now));
   c2s = drain(p.client->output());
-  auto r = p.server->feed(c2s, p.now);
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, errc::unexpected_message);
+  ASSERT_TRUE(p.server->feed(c2s, p.now));
+  EXPECT_TRUE(p.sh.events.empty());
+}
+
+TEST(ServerSession, TooManyStreamsGetsErrorAndStaysOpen) {
+  Pair p(false);
+  connect_with_stream(p);
+  for (int i = 1; i < 64; ++i) p.client->create_stream();
+  p.pump();
+  EXPECT_EQ(p.ch.stream_id, 64u);
+  p.client->create_stream();
+  p.pump();
+  EXPECT_FALSE(p.server->want_close());
+  EXPECT_EQ(p.ch.events.back().rfind("error createStream NetConnection.Call.Failed", 0), 0u)
+      << p.ch.events.back();
 }
 
 TEST(ServerSession, AnswersPingAndAcknowledgesWindow) {

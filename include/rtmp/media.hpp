@@ -39,11 +39,17 @@ enum class CodecId : std::uint8_t {
   adpcm,            // SoundFormat 1
   mp3_8k,           // SoundFormat 14
   device_specific,  // SoundFormat 15
+  // Legacy FLV video codecs without a config record, passed through as tag bodies.
+  h263,     // CodecID 2: Sorenson H.263 (FFmpeg's "flv1")
+  screen,   // CodecID 3: Screen video
+  vp6,      // CodecID 4: On2 VP6 (the body starts with its adjustment byte)
+  vp6a,     // CodecID 5: On2 VP6 with alpha (the body starts with UI24 OffsetToAlpha)
+  screen2,  // CodecID 6: Screen video version 2
 };
 
 // "h264", "h265", "av1", "vp9", "vp8", "aac", "mp3", "opus", "flac", "ac3", "eac3", "pcm",
 // "pcm_le", "pcma", "pcmu", "speex", "nellymoser", "adpcm", "mp3_8k", "device_specific",
-// "unknown". Never null.
+// "h263", "screen", "vp6", "vp6a", "screen2", "unknown". Never null.
 const char* codec_name(CodecId id) noexcept;
 TrackType codec_track_type(CodecId id) noexcept;
 

@@ -127,6 +127,24 @@ SequenceEnd sequence_end(TrackType type, const Part& p, std::int64_t ts, const M
   return e;
 }
 
+// Legacy FLV video codecs the demuxer passes through without a config record.
+CodecId legacy_pass_through(std::uint8_t codec_id) noexcept {
+  switch (codec_id) {
+    case 2:
+      return CodecId::h263;
+    case 3:
+      return CodecId::screen;
+    case 4:
+      return CodecId::vp6;
+    case 5:
+      return CodecId::vp6a;
+    case 6:
+      return CodecId::screen2;
+    default:
+      return CodecId::unknown;
+  }
+}
+
 }  // namespace
 
 void Demuxer::recycle(std::vector<MediaEvent>& events) {
@@ -193,10 +211,15 @@ Result<void> Demuxer::push_video(const Message& m, std::int64_t ts, std::vector<
       out.emplace_back(std::move(c));
       continue;
     }
-    if (p.codec == CodecId::unknown)  // legacy Sorenson, VP6, Screen video, ...
-      return Error(errc::unsupported, "video at " + std::to_string(m.timestamp) +
-                                          " ms: legacy codec id " +
-                                          std::to_string(p.legacy_codec_id));
+    if (p.codec == CodecId::unknown) {
+      const CodecId legacy = p.enhanced ? CodecId::unknown : legacy_pass_through(p.legacy_codec_id);
+      if (legacy == CodecId::unknown)
+        return Error(errc::unsupported, "video at " + std::to_string(m.timestamp) +
+                                            " ms: legacy codec id " +
+                                            std::to_string(p.legacy_codec_id));
+      push_legacy_video(m, ts, p, legacy, out);
+      continue;
+    }
     Track& t = video_[p.track_id];
     switch (p.packet_type) {
       case VideoPacketType::sequence_start:
@@ -286,6 +309,35 @@ Result<void> Demuxer::push_video(const Message& m, std::int64_t ts, std::vector<
     }
   }
   return {};
+}
+
+void Demuxer::push_legacy_video(const Message& m, std::int64_t ts, const flv::VideoTagPart& p,
+                                CodecId codec, std::vector<MediaEvent>& out) {
+  // No sequence header exists for these codecs: the track is announced by its first frame
+  // (and again when the codec changes), as legacy audio is.
+  Track& t = video_[0];
+  if (!t.configured || t.codec != codec) {
+    Codec c;
+    c.type = TrackType::video;
+    c.id = codec;
+    c.timestamp = ts;
+    c.owner = m.payload;
+    c.frame_type = p.frame_type;
+    c.from_frame = true;
+    t = Track{};
+    t.codec = codec;
+    t.configured = true;
+    out.emplace_back(std::move(c));
+  }
+  VideoSample s;
+  s.codec = codec;
+  s.dts = ts;
+  s.pts = ts;  // no composition time in these headers
+  s.keyframe = p.frame_type == flv::frame_key || p.frame_type == flv::frame_generated_key;
+  s.frame_type = p.frame_type;
+  s.owner = m.payload;
+  s.data = p.body;  // the tag body after the first byte, codec-specific bytes included
+  out.emplace_back(std::move(s));
 }
 
 Result<void> Demuxer::push_audio(const Message& m, std::int64_t ts, std::vector<MediaEvent>& out) {

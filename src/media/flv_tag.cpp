@@ -69,7 +69,24 @@ CodecId codec_from_legacy_video(std::uint8_t id) noexcept {
 }
 
 std::uint8_t legacy_video_id(CodecId id) noexcept {
-  return id == CodecId::h264 ? legacy_avc : id == CodecId::h265 ? legacy_hevc : 0;
+  switch (id) {
+    case CodecId::h264:
+      return legacy_avc;
+    case CodecId::h265:
+      return legacy_hevc;
+    case CodecId::h263:
+      return 2;
+    case CodecId::screen:
+      return 3;
+    case CodecId::vp6:
+      return 4;
+    case CodecId::vp6a:
+      return 5;
+    case CodecId::screen2:
+      return 6;
+    default:
+      return 0;
+  }
 }
 
 CodecId codec_from_sound_format(std::uint8_t f) noexcept {
@@ -380,7 +397,7 @@ std::uint32_t part_fourcc(std::uint32_t f, CodecId c) {
 }
 
 bool writes_cts(const VideoTagPart& p) {
-  if (!p.enhanced) return p.codec != CodecId::unknown;
+  if (!p.enhanced) return p.codec == CodecId::h264 || p.codec == CodecId::h265;
   return p.packet_type == VideoPacketType::coded_frames && has_cts(p.codec);
 }
 

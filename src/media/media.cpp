@@ -48,6 +48,16 @@ const char* codec_name(CodecId id) noexcept {
       return "mp3_8k";
     case CodecId::device_specific:
       return "device_specific";
+    case CodecId::h263:
+      return "h263";
+    case CodecId::screen:
+      return "screen";
+    case CodecId::vp6:
+      return "vp6";
+    case CodecId::vp6a:
+      return "vp6a";
+    case CodecId::screen2:
+      return "screen2";
   }
   return "unknown";
 }
@@ -60,6 +70,11 @@ TrackType codec_track_type(CodecId id) noexcept {
     case CodecId::av1:
     case CodecId::vp9:
     case CodecId::vp8:
+    case CodecId::h263:
+    case CodecId::screen:
+    case CodecId::vp6:
+    case CodecId::vp6a:
+    case CodecId::screen2:
       return TrackType::video;
     default:
       return TrackType::audio;

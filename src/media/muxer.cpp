@@ -83,6 +83,9 @@ std::int32_t clamp_s24(std::int64_t v) {
 }  // namespace
 
 Message Muxer::mux(const Codec& c, std::uint32_t stream_id) {
+  if (c.from_frame && c.type == TrackType::video)  // legacy H.263, VP6, ...: see has_wire_form
+    return Message{csid::video, msg::video, static_cast<std::uint32_t>(c.timestamp), stream_id,
+                   make_shared_bytes({})};
   if (c.type == TrackType::video) {
     VideoTagPart p = video_part(c.id, c.enhanced, c.track_id, c.multitrack);
     p.frame_type = c.frame_type;

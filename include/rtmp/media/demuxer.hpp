@@ -19,6 +19,9 @@ namespace rtmp {
 //  - legacy audio without config (MP3, PCM, G.711, Speex, ...) -> a Codec (details =
 //    LegacyAudio, from_frame = true) before the first frame and whenever the flags byte
 //    changes, then AudioSamples;
+//  - legacy video without config (Sorenson H.263, Screen video 1/2, VP6, VP6A) -> a Codec
+//    (from_frame = true, no config) before the first frame and whenever the codec changes,
+//    then VideoSamples holding the tag body after its first byte (pts = dts);
 //  - SequenceEnd, Enhanced Metadata (VideoMetadata), command frames (VideoCommand) and
 //    MultichannelConfig (AudioChannelConfig).
 // One Enhanced RTMP multitrack message yields one event per track, in wire order.
@@ -29,7 +32,7 @@ namespace rtmp {
 // dropped and counted in dropped(), not errors. Errors (the session should close):
 //  - errc::malformed / errc::truncated: bad tag header, bad config record, NAL length prefix
 //    overrunning the frame, multitrack sizes overrunning the message;
-//  - errc::unsupported: a legacy video codec other than AVC (7) / HEVC (12), an unknown FourCC,
+//  - errc::unsupported: a legacy video codec id other than 2-7 and 12, an unknown FourCC,
 //    ModEx packets, sound formats 9 without ExHeader semantics, reserved packet types.
 // On error, events already appended to `out` for that message are left there.
 //
@@ -66,6 +69,8 @@ class Demuxer {
   std::int64_t unwrap(std::uint32_t ts) noexcept;
   Result<void> push_video(const Message& m, std::int64_t ts, std::vector<MediaEvent>& out);
   Result<void> push_audio(const Message& m, std::int64_t ts, std::vector<MediaEvent>& out);
+  void push_legacy_video(const Message& m, std::int64_t ts, const flv::VideoTagPart& p,
+                         CodecId codec, std::vector<MediaEvent>& out);
 
   std::array<Track, 256> video_{};
   std::array<Track, 256> audio_{};

@@ -1,6 +1,7 @@
 #include "rtmp/media/demuxer.hpp"
 
 #include "media_test_util.hpp"
+#include "rtmp/media/muxer.hpp"
 
 #include <gtest/gtest.h>
 
@@ -142,9 +143,96 @@ TEST(Demuxer, MalformedConfigIsAnError) {
 TEST(Demuxer, UnsupportedLegacyVideoCodec) {
   Demuxer d;
   std::vector<MediaEvent> ev;
-  auto r = d.push(test::video(0, bytes({0x12, 0x00})), ev);
+  auto r = d.push(test::video(0, bytes({0x11, 0x00})), ev);  // CodecID 1: JPEG, never used
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, errc::unsupported);
+}
+
+TEST(Demuxer, LegacyVideoCodecsPassThroughWithTheirIds) {
+  const std::pair<int, CodecId> cases[] = {{2, CodecId::h263},
+                                           {3, CodecId::screen},
+                                           {4, CodecId::vp6},
+                                           {5, CodecId::vp6a},
+                                           {6, CodecId::screen2}};
+  for (auto [id, codec] : cases) {
+    Demuxer d;
+    std::vector<MediaEvent> ev;
+    const Bytes key = bytes({0x10 | id, 0x00, 0x84, 0x00, 0x11});
+    const Bytes inter = bytes({0x20 | id, 0x00, 0x85, 0x22});
+    ASSERT_TRUE(d.push(test::video(0, key), ev)) << id;
+    ASSERT_TRUE(d.push(test::video(40, inter), ev)) << id;
+    ASSERT_EQ(ev.size(), 3u) << id;
+    const Codec& c = as<Codec>(ev[0]);
+    EXPECT_EQ(c.type, TrackType::video);
+    EXPECT_EQ(c.id, codec);
+    EXPECT_TRUE(c.from_frame);
+    EXPECT_TRUE(c.config.empty());
+    const VideoSample& k = as<VideoSample>(ev[1]);
+    EXPECT_EQ(k.codec, codec);
+    EXPECT_TRUE(k.keyframe);
+    EXPECT_EQ(k.pts, k.dts);
+    EXPECT_EQ(test::to_bytes(k.data), Bytes(key.begin() + 1, key.end()));
+    const VideoSample& i = as<VideoSample>(ev[2]);
+    EXPECT_FALSE(i.keyframe);
+    EXPECT_EQ(i.dts, 40);
+    EXPECT_EQ(test::to_bytes(i.data), Bytes(inter.begin() + 1, inter.end()));
+    // Muxed back to the same bytes.
+    EXPECT_EQ(test::to_bytes(Muxer::mux(k, 1).data()), key);
+    EXPECT_EQ(test::to_bytes(Muxer::mux(i, 1).data()), inter);
+    EXPECT_FALSE(Muxer::has_wire_form(c));
+  }
+}
+
+TEST(Demuxer, LegacyVideoCodecChangeAnnouncesTheNewCodec) {
+  Demuxer d;
+  std::vector<MediaEvent> ev;
+  ASSERT_TRUE(d.push(test::video(0, bytes({0x12, 0x01})), ev));
+  ASSERT_TRUE(d.push(test::video(40, bytes({0x22, 0x02})), ev));  // same codec: no new Codec
+  ASSERT_TRUE(d.push(test::video(80, bytes({0x14, 0x00, 0x03})), ev));
+  ASSERT_EQ(ev.size(), 5u);
+  EXPECT_EQ(as<Codec>(ev[0]).id, CodecId::h263);
+  as<VideoSample>(ev[2]);
+  EXPECT_EQ(as<Codec>(ev[3]).id, CodecId::vp6);
+  EXPECT_EQ(as<VideoSample>(ev[4]).codec, CodecId::vp6);
+}
+
+// A new sequence header mid-stream (an encoder restarting, a resolution change) is a new
+// Codec, and later frames follow it (here: its NAL length size).
+TEST(Demuxer, AvcSequenceHeaderChangeMidStream) {
+  Demuxer d;
+  std::vector<MediaEvent> ev;
+  const Bytes baseline = bytes({0x01, 0x42, 0x00, 0x1E, 0xFD, 0xE1, 0x00, 0x04, 0x67, 0x42, 0x00,
+                                0x1E, 0x01, 0x00, 0x02, 0x68, 0xCE});
+  ASSERT_TRUE(d.push(avc_seq(0), ev));
+  ASSERT_TRUE(d.push(test::video(0, bytes({0x17, 0x01, 0, 0, 0, 0, 0, 0, 1, 0x65})), ev));
+  ASSERT_TRUE(d.push(test::video(40, cat({bytes({0x17, 0x00, 0, 0, 0}), baseline})), ev));
+  ASSERT_TRUE(d.push(test::video(40, bytes({0x17, 0x01, 0, 0, 0, 0, 2, 0x65, 0x88})), ev));
+  ASSERT_EQ(ev.size(), 4u);
+  EXPECT_EQ(std::get<AvcConfig>(as<Codec>(ev[0]).details).profile, 100);
+  const Codec& second = as<Codec>(ev[2]);
+  EXPECT_EQ(second.timestamp, 40);
+  const auto& avc = std::get<AvcConfig>(second.details);
+  EXPECT_EQ(avc.profile, 66);
+  EXPECT_EQ(avc.nal_length_size, 2);
+  const VideoSample& s = as<VideoSample>(ev[3]);
+  ASSERT_EQ(s.nalus.size(), 1u);
+  EXPECT_EQ(test::to_bytes(s.nalus[0]), bytes({0x65, 0x88}));
+}
+
+TEST(Demuxer, AacSequenceHeaderChangeMidStream) {
+  Demuxer d;
+  std::vector<MediaEvent> ev;
+  ASSERT_TRUE(d.push(test::audio(0, cat({bytes({0xAF, 0x00}), test::asc_lc()})), ev));
+  ASSERT_TRUE(d.push(test::audio(23, bytes({0xAF, 0x01, 0x21})), ev));
+  // AAC LC, 48 kHz, stereo.
+  ASSERT_TRUE(d.push(test::audio(46, bytes({0xAF, 0x00, 0x11, 0x90})), ev));
+  ASSERT_TRUE(d.push(test::audio(67, bytes({0xAF, 0x01, 0x22})), ev));
+  ASSERT_EQ(ev.size(), 4u);
+  EXPECT_EQ(std::get<AacConfig>(as<Codec>(ev[0]).details).sample_rate, 44100u);
+  const Codec& second = as<Codec>(ev[2]);
+  EXPECT_EQ(second.timestamp, 46);
+  EXPECT_EQ(std::get<AacConfig>(second.details).sample_rate, 48000u);
+  EXPECT_EQ(test::to_bytes(as<AudioSample>(ev[3]).data), bytes({0x22}));
 }
 
 TEST(Demuxer, TimestampsUnwrapAcross32Bits) {

@@ -14,6 +14,13 @@
 //
 // Thread safety: a Client is used from one thread at a time (an io_context run by one thread,
 // or a strand); its handler is called on its executor. BlockingClient is thread-safe.
+//
+// This header does not include Asio (it forward-declares the two Asio types it names):
+// code using only BlockingClient, or the server, builds without Asio. Code that runs the
+// coroutine API includes <boost/asio.hpp> (or awaitable.hpp and any_io_executor.hpp) itself.
+//
+// A ClientHandler callback that throws ends the connection at once: the exception is logged,
+// and on_disconnect gets errc::handler_error ("on_video threw: <what>").
 #pragma once
 
 #include "rtmp/core/amf.hpp"
@@ -23,9 +30,6 @@
 #include "rtmp/error.hpp"
 #include "rtmp/media.hpp"
 
-#include <boost/asio/any_io_executor.hpp>
-#include <boost/asio/awaitable.hpp>
-
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -33,7 +37,19 @@
 #include <string_view>
 #include <vector>
 
+// Declared here so that this header needs no Asio include; both are classes in Boost 1.81
+// (any_io_executor unless BOOST_ASIO_USE_TS_EXECUTOR_AS_DEFAULT is defined).
+namespace boost::asio {
+class any_io_executor;
+template <typename T, typename Executor>
+class awaitable;
+}  // namespace boost::asio
+
 namespace rtmp {
+
+// What the coroutine API returns: boost::asio::awaitable<T> on the default executor.
+template <class T>
+using Awaitable = boost::asio::awaitable<T, boost::asio::any_io_executor>;
 
 // rtmp://host[:port]/app[/instance]/key and rtmps://..., split as FFmpeg splits it: the
 // first path segment is the app; with three or more segments the second joins it (an app
@@ -160,17 +176,16 @@ class Client {
   // timeout, handshake_failed (RTMP or TLS, with the reason), rejected ("<code>:
   // <description>" from the server's _error), closed (the server hung up), or the protocol
   // error the server's bytes caused. After an error the client is closed and may connect again.
-  boost::asio::awaitable<Result<void>> async_connect(std::string url);
-  boost::asio::awaitable<Result<void>> async_connect(RtmpUrl url);
+  Awaitable<Result<void>> async_connect(std::string url);
+  Awaitable<Result<void>> async_connect(RtmpUrl url);
   // releaseStream + FCPublish + publish(key, type); waits for NetStream.Publish.Start.
   // key empty = the URL's stream. type: "live", "record" or "append". Errors: rejected
   // ("NetStream.Publish.BadName: ..."), timeout, closed, unexpected_message (not connected,
   // or already publishing/playing).
-  boost::asio::awaitable<Result<void>> async_publish(std::string key = {},
-                                                     std::string type = "live");
+  Awaitable<Result<void>> async_publish(std::string key = {}, std::string type = "live");
   // play(name, start, duration, reset) + Set Buffer Length; waits for NetStream.Play.Start.
   // Media then goes to the handler. Errors as for async_publish.
-  boost::asio::awaitable<Result<void>> async_play(std::string name = {}, PlayOptions play = {});
+  Awaitable<Result<void>> async_play(std::string name = {}, PlayOptions play = {});
 
   // While publishing: mux and queue one message on the published stream. Errors: closed
   // (no connection), unexpected_message (not publishing), output_full (pending_output() is
@@ -186,13 +201,13 @@ class Client {
 
   // Waits until at most `limit` bytes are queued (0 = all written). Errors: the reason the
   // connection ended (closed, timeout for a stalled write, io_error).
-  boost::asio::awaitable<Result<void>> async_drain(std::size_t limit = 0);
+  Awaitable<Result<void>> async_drain(std::size_t limit = 0);
   // Waits until the connection ends; returns the reason (as on_disconnect gets it).
-  boost::asio::awaitable<Error> async_wait_closed();
+  Awaitable<Error> async_wait_closed();
   // Sends FCUnpublish (when publishing) and deleteStream, writes what is queued (bounded
   // by write_timeout), half-closes and waits briefly for the server to close. Idempotent;
   // the client may connect again afterwards.
-  boost::asio::awaitable<void> async_close();
+  Awaitable<void> async_close();
   // Closes at once without the goodbye commands; safe inside handler callbacks.
   void close() noexcept;
 
@@ -209,7 +224,8 @@ class Client {
   class Connection;
 
  private:
-  boost::asio::any_io_executor executor_;
+  struct Executor;  // the any_io_executor, kept out of this header
+  std::unique_ptr<Executor> executor_;
   ClientOptions options_;
   ClientHandler* handler_ = nullptr;
   RtmpUrl url_;

@@ -35,6 +35,9 @@ enum class errc {
   invalid_argument,
   address_in_use,
   io_error,
+  // An exception escaped application code (a Handler or ClientHandler callback, the handler
+  // factory): that one session is closed; detail names the callback and what() it threw.
+  handler_error,
 };
 
 const boost::system::error_category& rtmp_category() noexcept;

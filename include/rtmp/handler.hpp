@@ -6,7 +6,17 @@
 //             → on_delete_stream? → on_disconnect
 // Player:     on_connect → on_play → [session().send_* from any thread] → on_disconnect
 // With demux off, on_message replaces on_codec/on_video/on_audio.
+// on_metadata may also come before on_publish (any stream, once connected), as in ExRTMP.
+// A publisher may publish again on the same connection (after deleteStream + createStream):
+// the demuxer starts afresh, so on_codec comes again before its samples.
 // on_disconnect is called exactly once, last, however the connection ends.
+//
+// Exceptions: a callback (or the factory in ServerOptions) should not throw. If one does,
+// that one session is closed at once (the peer disconnected, queued output dropped), the
+// log names the callback and what() it threw, and on_disconnect gets errc::handler_error
+// ("on_video threw: ..."); the server and every other session go on. The same holds for
+// work a Session handle posts (send_*, resolve). An exception from on_disconnect itself is
+// logged and swallowed. (A factory that throws gets no on_disconnect: there is no handler.)
 //
 // Lifetimes: arguments are valid for the call only, except that media values hold a
 // reference to their bytes (copying a VideoSample keeps its data alive, without a copy).
@@ -76,7 +86,12 @@ class Handler {
   virtual void on_media_event(const MediaEvent&) {}
   // Demux off: each audio, video and data message as received.
   virtual void on_message(const Message&) {}
-  // FCUnpublish/deleteStream/closeStream. Return true to keep the connection open.
+  // deleteStream or closeStream of the stream this client publishes or plays (FCUnpublish
+  // is answered but not reported: clients follow it with deleteStream). Return true to keep
+  // the connection open, false to close it once queued output is written.
+  // The default keeps it open, as ExRTMP does: the client may create another stream and
+  // publish or play again on the same connection, and FFmpeg, OBS and librtmp close the
+  // connection themselves right after deleteStream, so nothing lingers.
   virtual bool on_delete_stream(std::uint32_t /*stream_id*/) { return true; }
   // The connection ended: errc::closed for a clean close by the peer, errc::timeout,
   // errc::io_error (reset), a protocol errc, or errc::closed with "server stopping".

@@ -60,6 +60,8 @@ const char* to_string(errc e) noexcept {
       return "address_in_use";
     case errc::io_error:
       return "io_error";
+    case errc::handler_error:
+      return "handler_error";
   }
   return "unknown";
 }

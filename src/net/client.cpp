@@ -5,18 +5,18 @@
 // reader and writer cancel whenever something happened.
 #include "rtmp/client.hpp"
 
+#include "net/handler_guard.hpp"
+#include "net/log.hpp"
 #include "rtmp/core/client_session.hpp"
 #include "rtmp/media/demuxer.hpp"
 #include "rtmp/media/muxer.hpp"
 
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
-#include <spdlog/spdlog.h>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 
 #include <algorithm>
-#include <charconv>
 #include <future>
 #include <optional>
 #include <thread>
@@ -33,13 +33,6 @@ namespace {
 
 std::string ms_text(std::chrono::milliseconds ms) {
   return std::to_string(ms.count()) + " ms";
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
 }
 
 std::string str_field(const amf::Value& info, std::string_view key) {
@@ -60,100 +53,6 @@ std::string status_text(const Status& s, std::string_view fallback) {
 }
 
 }  // namespace
-
-// ---- URL ----
-
-Result<RtmpUrl> RtmpUrl::parse(std::string_view url) {
-  auto bad = [&](std::string why) {
-    return Error(errc::invalid_argument, "URL '" + std::string(url) + "': " + why);
-  };
-  RtmpUrl u;
-  auto sep = url.find("://");
-  if (sep == std::string_view::npos) return bad("no scheme (want rtmp:// or rtmps://)");
-  std::string_view scheme = url.substr(0, sep);
-  if (iequals(scheme, "rtmp")) {
-    u.tls = false;
-  } else if (iequals(scheme, "rtmps")) {
-    u.tls = true;
-  } else {
-    return bad("scheme '" + std::string(scheme) + "' is not rtmp or rtmps");
-  }
-  std::string_view rest = url.substr(sep + 3);
-  std::size_t auth_end = rest.find_first_of("/?#");
-  std::string_view authority = rest.substr(0, auth_end);
-  std::string path(auth_end == std::string_view::npos ? std::string_view() : rest.substr(auth_end));
-  if (auto at = authority.rfind('@'); at != std::string_view::npos)
-    authority = authority.substr(at + 1);  // user:password@ (no RTMP auth scheme here)
-  std::string_view host, port;
-  if (!authority.empty() && authority.front() == '[') {
-    auto close = authority.find(']');
-    if (close == std::string_view::npos) return bad("unterminated [IPv6] host");
-    host = authority.substr(1, close - 1);
-    std::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') return bad("junk after [IPv6] host");
-      port = after.substr(1);
-    }
-  } else {
-    auto colon = authority.find(':');
-    host = authority.substr(0, colon);
-    if (colon != std::string_view::npos) port = authority.substr(colon + 1);
-  }
-  if (host.empty()) return bad("no host");
-  u.host = std::string(host);
-  if (!port.empty()) {
-    unsigned v = 0;
-    auto [p, ec] = std::from_chars(port.data(), port.data() + port.size(), v);
-    if (ec != std::errc() || p != port.data() + port.size() || v == 0 || v > 65535)
-      return bad("bad port '" + std::string(port) + "'");
-    u.port = static_cast<std::uint16_t>(v);
-  } else {
-    u.port = u.tls ? 443 : 1935;
-  }
-
-  // App and stream name, split as FFmpeg's rtmp_open does (see the header comment).
-  std::string app, stream;
-  bool has_stream = false;
-  if (path.rfind("/ondemand/", 0) == 0) {
-    app = "ondemand";
-    stream = path.substr(10);
-    has_stream = true;
-  } else {
-    std::string_view next = path.empty() ? std::string_view() : std::string_view(path).substr(1);
-    auto p = next.find('/');
-    if (p == std::string_view::npos) {
-      app = std::string(next);
-    } else {
-      std::string_view after = next.substr(p + 1);
-      auto c = after.find(':');
-      auto f = after.find('/');
-      if (f == std::string_view::npos || (c != std::string_view::npos && c < f)) {
-        app = std::string(next.substr(0, p));
-        stream = std::string(after);
-      } else {
-        app = std::string(next.substr(0, p + 1 + f));
-        stream = std::string(after.substr(f + 1));
-      }
-      has_stream = true;
-    }
-  }
-  if (app.empty()) return bad("no application name (rtmp://host/app/key)");
-  // FFmpeg: "name.mp4"/"name.f4v" play as "mp4:name.mp4"; a ".flv" suffix is dropped.
-  if (has_stream && stream.find(':') == std::string::npos && stream.size() >= 4) {
-    std::string_view ext = std::string_view(stream).substr(stream.size() - 4);
-    if (ext == ".mp4" || ext == ".f4v")
-      stream = "mp4:" + stream;
-    else if (ext == ".flv")
-      stream.resize(stream.size() - 4);
-  }
-  u.app = app;
-  u.stream = stream;
-  // FFmpeg always writes the port into tcUrl (rtmp://host:1935/app).
-  std::string host_part = u.host.find(':') != std::string::npos ? "[" + u.host + "]" : u.host;
-  u.tc_url = std::string(u.tls ? "rtmps" : "rtmp") + "://" + host_part + ":" +
-             std::to_string(u.port) + "/" + app;
-  return u;
-}
 
 // ---- Connection ----
 
@@ -231,11 +130,19 @@ class Client::Connection final : public ClientSessionHandler,
     watchdog_timer_.cancel();  // recompute its wake-up time
   }
   void clear_deadline() { deadline_.reset(); }
+  // Calls the handler (if any, while the connection lives); a callback that throws ends
+  // the connection at once with errc::handler_error.
+  template <class F>
+  void call_handler(const char* callback, F&& f) {
+    if (done_ || !handler_) return;
+    if (!guard_.call(callback, std::forward<F>(f))) fail(guard_.error());
+  }
   bool busy_check(Result<void>& r, std::string_view op);
 
   asio::any_io_executor ex_;
   ClientOptions options_;
   ClientHandler* handler_;
+  HandlerGuard guard_;
   RtmpUrl url_;
   std::string where_;  // host:port for messages
   tcp::resolver resolver_;
@@ -284,11 +191,13 @@ void Client::Connection::fail(Error reason) {
   watchdog_timer_.cancel();
   notify();
   if (announced_) {
-    spdlog::info("rtmp client {}: connection ended: {}", where_, reason_.message());
+    logging::info("rtmp client {}: connection ended: {}", where_, reason_.message());
     // Posted, so that a close() inside a handler callback does not re-enter the handler and
     // on_disconnect comes after the callback that is running.
     asio::post(ex_, [self = shared_from_this()] {
-      if (self->handler_) self->handler_->on_disconnect(self->reason_);
+      if (self->handler_)
+        self->guard_.call_last("on_disconnect",
+                               [&] { self->handler_->on_disconnect(self->reason_); });
     });
   }
 }
@@ -360,6 +269,7 @@ asio::awaitable<Result<void>> Client::Connection::open(const RtmpUrl& url) {
   url_ = url;
   where_ = (url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host) + ":" +
            std::to_string(url.port);
+  guard_.set_name("rtmp client " + where_);
   busy_ = true;
   asio::co_spawn(ex_, watchdog(shared_from_this()), asio::detached);
 
@@ -436,7 +346,7 @@ asio::awaitable<Result<void>> Client::Connection::open(const RtmpUrl& url) {
   busy_ = false;
   state_ = Client::State::connected;
   announced_ = true;
-  spdlog::info("rtmp client {}: connected (app {}, stream id {})", where_, p.app, stream_id_);
+  logging::info("rtmp client {}: connected (app {}, stream id {})", where_, p.app, stream_id_);
   co_return Result<void>{};
 }
 
@@ -501,7 +411,7 @@ asio::awaitable<Result<void>> Client::Connection::publish(std::string key, std::
   if (!found) co_return found.error();
   state_ = Client::State::publishing;
   key_ = key;
-  spdlog::info("rtmp client {}: publishing '{}' ({})", where_, key, type);
+  logging::info("rtmp client {}: publishing '{}' ({})", where_, key, type);
   co_return Result<void>{};
 }
 
@@ -534,7 +444,7 @@ asio::awaitable<Result<void>> Client::Connection::play(std::string name, PlayOpt
   state_ = Client::State::playing;
   last_read_ = Clock::now();
   watchdog_timer_.cancel();  // idle timeout starts now
-  spdlog::info("rtmp client {}: playing '{}'", where_, name);
+  logging::info("rtmp client {}: playing '{}'", where_, name);
   co_return Result<void>{};
 }
 
@@ -695,16 +605,16 @@ void Client::Connection::on_stream_created(std::uint32_t stream_id) {
 void Client::Connection::on_status(std::uint32_t, const amf::Value& info) {
   if (done_) return;
   Status s = to_status(info);
-  spdlog::debug("rtmp client {}: onStatus {} {} {}", where_, s.level, s.code, s.description);
+  logging::debug("rtmp client {}: onStatus {} {} {}", where_, s.level, s.code, s.description);
   statuses_.push_back(s);
-  if (handler_) handler_->on_status(s);
+  call_handler("on_status", [&] { handler_->on_status(s); });
 }
 
 void Client::Connection::on_reconnect_request(const std::string& tc_url, const amf::Value& info) {
   if (done_) return;
   Status s = to_status(info);
-  spdlog::info("rtmp client {}: server asks to reconnect to {}", where_, tc_url);
-  if (handler_) handler_->on_reconnect_request(tc_url, s);
+  logging::info("rtmp client {}: server asks to reconnect to {}", where_, tc_url);
+  call_handler("on_reconnect_request", [&] { handler_->on_reconnect_request(tc_url, s); });
 }
 
 void Client::Connection::on_command_error(const std::string& command, const amf::Value& info) {
@@ -717,20 +627,18 @@ void Client::Connection::on_command_error(const std::string& command, const amf:
 }
 
 void Client::Connection::on_metadata(std::uint32_t, const amf::Value& data, const Message& raw) {
-  if (done_ || !handler_) return;
-  handler_->on_metadata(data);
-  if (!options_.demux) handler_->on_message(raw);
+  call_handler("on_metadata", [&] { handler_->on_metadata(data); });
+  if (!options_.demux) call_handler("on_message", [&] { handler_->on_message(raw); });
 }
 
 void Client::Connection::on_data(const Message& m, const std::vector<amf::Value>&) {
-  if (done_ || !handler_) return;
-  if (!options_.demux) handler_->on_message(m);
+  if (!options_.demux) call_handler("on_message", [&] { handler_->on_message(m); });
 }
 
 void Client::Connection::on_media(const Message& m) {
   if (done_) return;
   if (!options_.demux) {
-    if (handler_) handler_->on_message(m);
+    call_handler("on_message", [&] { handler_->on_message(m); });
     return;
   }
   demuxer_.recycle(events_);
@@ -742,26 +650,31 @@ void Client::Connection::on_media(const Message& m) {
   for (auto& e : events_) {
     if (done_ || !handler_) return;  // a callback closed the client
     if (auto* c = std::get_if<Codec>(&e))
-      handler_->on_codec(*c);
+      call_handler("on_codec", [&] { handler_->on_codec(*c); });
     else if (auto* v = std::get_if<VideoSample>(&e))
-      handler_->on_video(*v);
+      call_handler("on_video", [&] { handler_->on_video(*v); });
     else if (auto* a = std::get_if<AudioSample>(&e))
-      handler_->on_audio(*a);
+      call_handler("on_audio", [&] { handler_->on_audio(*a); });
     else
-      handler_->on_media_event(e);
+      call_handler("on_media_event", [&] { handler_->on_media_event(e); });
   }
 }
 
 void Client::Connection::on_user_control(const control::UserControl& uc) {
   if (done_ || !handler_) return;
   if (uc.event == control::UserEvent::stream_eof && uc.value == stream_id_)
-    handler_->on_stream_eof();
+    call_handler("on_stream_eof", [&] { handler_->on_stream_eof(); });
 }
 
 // ---- Client ----
 
+struct Client::Executor {
+  asio::any_io_executor ex;
+};
+
 Client::Client(asio::any_io_executor executor, ClientOptions options)
-    : executor_(std::move(executor)), options_(std::move(options)) {}
+    : executor_(std::make_unique<Executor>(Executor{std::move(executor)})),
+      options_(std::move(options)) {}
 
 Client::~Client() {
   if (conn_) {
@@ -784,7 +697,7 @@ asio::awaitable<Result<void>> Client::async_connect(RtmpUrl url) {
   if (conn_ && !conn_->done())
     co_return Error(errc::invalid_argument, "already connected to " + url_.host + "; close first");
   url_ = std::move(url);
-  auto conn = std::make_shared<Connection>(executor_, options_, handler_);
+  auto conn = std::make_shared<Connection>(executor_->ex, options_, handler_);
   conn_ = conn;
   co_return co_await conn->open(url_);
 }

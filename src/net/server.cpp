@@ -5,12 +5,14 @@
 // over an asio::ssl::stream after a TLS handshake.
 #include "rtmp/server.hpp"
 
+#include "net/handler_guard.hpp"
+#include "net/listener.hpp"
+#include "net/log.hpp"
 #include "rtmp/core/server_session.hpp"
 #include "rtmp/media/demuxer.hpp"
 #include "rtmp/media/muxer.hpp"
 
 #include <fmt/format.h>
-#include <spdlog/spdlog.h>
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 
@@ -154,20 +156,23 @@ class Connection final : public ServerSessionHandler,
       self->finish(std::move(reason));
     });
   }
+  // Runs f(*this) on the strand; `what` names it in the log if it throws (which closes the
+  // connection like a throwing handler callback).
   template <class F>
-  void post(F&& f) {
+  void post(const char* what, F&& f) {
     std::uint64_t mark;
     {
       std::lock_guard lock(inbox_mutex_);
       mark = inbox_taken_ + inbox_.size();  // hand-offs made so far
     }
-    asio::post(strand_, [self = shared_from_this(), mark, f = std::forward<F>(f)]() mutable {
+    asio::post(strand_, [self = shared_from_this(), what, mark, f = std::forward<F>(f)]() mutable {
       if (!self->done_) {
         // Hand-offs made before this job was posted go first (a status after the media
         // that preceded it, also when that media waits for the end of a feed); those made
         // since stay behind it (a PublishNotify before the new publisher's first frames).
         self->drain_inbox(mark);
-        f(*self);
+        self->guard_.call(what, [&] { f(*self); });
+        if (self->finish_if_handler_failed()) return;
         self->flush_output();
       }
     });
@@ -249,14 +254,22 @@ class Connection final : public ServerSessionHandler,
   ServerSession& session() { return session_; }
   void resolve(Decision d) {
     if (!session_.decision_pending()) return;
-    spdlog::info("session {} {}: deferred decision: {}", id_, remote_,
-                 d.accepted ? std::string("accepted") : "rejected: " + d.description);
+    logging::info("session {} {}: deferred decision: {}", id_, remote_,
+                  d.accepted ? std::string("accepted") : "rejected: " + d.description);
     if (!d.accepted && session_.state() == ServerSession::State::connecting)
       close_reason_ = "connect rejected: " + d.description;
     auto r = session_.resolve(d);
+    if (finish_if_handler_failed()) return;
     if (!session_.playing().empty() && play_stream_id == 0)
       play_stream_id = session_.playing().begin()->first;
     if (!r) finish(r.error());
+  }
+  // A handler callback (or posted work) threw: the connection ends at once, output
+  // discarded, so a publisher is not left sending into a session nobody reads.
+  bool finish_if_handler_failed() {
+    if (!guard_.failed()) return false;
+    finish(guard_.error());
+    return true;
   }
   // Read from other threads through SessionHandle.
   std::shared_ptr<SharedCounters> counters = std::make_shared<SharedCounters>();
@@ -305,6 +318,20 @@ class Connection final : public ServerSessionHandler,
     return d > -kMaxVideoIntervalMs && d < static_cast<std::int32_t>(video_interval_ms_);
   }
   static constexpr std::int32_t kMaxVideoIntervalMs = 100;
+  // Calls the handler through guard_; once one call threw, no more are made and the
+  // session stops processing input (the reader then finishes the connection).
+  template <class F>
+  void call_handler(const char* callback, F&& f) {
+    if (guard_.failed()) return;
+    if (!guard_.call(callback, std::forward<F>(f))) session_.close();
+  }
+  template <class R, class F>
+  R call_handler_or(const char* callback, R fallback, F&& f) {
+    if (guard_.failed()) return fallback;
+    R r = guard_.call_or(callback, fallback, std::forward<F>(f));
+    if (guard_.failed()) session_.close();
+    return r;
+  }
   void finish(Error reason);
   asio::awaitable<bool> tls_handshake();
   tcp::socket& socket() { return tls_ ? tls_->next_layer() : socket_; }
@@ -318,6 +345,7 @@ class Connection final : public ServerSessionHandler,
   std::unique_ptr<ssl::stream<tcp::socket>> tls_;
   std::uint32_t handshake_timeout_ms_;
   std::unique_ptr<Handler> handler_;
+  HandlerGuard guard_;
   std::uint64_t id_;
   std::string remote_;
   bool demux_;
@@ -417,14 +445,9 @@ Connection::Connection(std::shared_ptr<Registry> registry, Strand strand, tcp::s
       hold_min_players_(options.fanout_hold_min_players),
       hold_timer_(strand_) {
   chunk_size = options.chunk_size;
+  remote_ = peer_name(socket_);
   boost::system::error_code ec;
-  auto ep = socket_.remote_endpoint(ec);
-  if (!ec) {
-    auto addr = ep.address();
-    if (addr.is_v6() && addr.to_v6().is_v4_mapped())
-      addr = asio::ip::make_address_v4(asio::ip::v4_mapped, addr.to_v6());
-    remote_ = addr.to_string() + ":" + std::to_string(ep.port());
-  }
+  guard_.set_name("session " + std::to_string(id_) + " " + remote_);
   socket_.set_option(tcp::no_delay(true), ec);
   // flush_output's synchronous write must never block the thread on a slow peer.
   if (!tls_ctx_) socket_.non_blocking(true, ec);
@@ -518,6 +541,7 @@ asio::awaitable<void> Connection::reader([[maybe_unused]] std::shared_ptr<Connec
     auto r = session_.feed(ByteView(data, n), Clock::now());
     t_fanout.active = false;
     end_fanout();
+    if (finish_if_handler_failed()) break;
     if (tls_ && n == tls_buf.size() && tls_buf.size() < 64 * 1024)
       tls_buf.resize(tls_buf.size() * 4);
     if (!r) {
@@ -646,48 +670,57 @@ void Connection::finish(Error reason) {
   watchdog_timer_.cancel();
   hold_timer_.cancel();
   if (reason.code == errc::closed || reason.code == errc::io_error)
-    spdlog::info("session {} {}: closed: {}", id_, remote_, reason.message());
+    logging::info("session {} {}: closed: {}", id_, remote_, reason.message());
   else
-    spdlog::warn("session {} {}: closed: {}", id_, remote_, reason.message());
-  handler_->on_disconnect(reason);
+    logging::warn("session {} {}: closed: {}", id_, remote_, reason.message());
+  guard_.call_last("on_disconnect", [&] { handler_->on_disconnect(reason); });
   registry_->remove(this);
 }
 
+const Decision kHandlerFailed = Decision::reject("handler error");
+
 Decision Connection::on_connect(const ConnectInfo& info) {
-  Decision d = handler_->on_connect(info);
-  spdlog::info("session {} {}: connect app={} tcUrl={} flashVer={}{}", id_, remote_, info.app,
-               info.tc_url, info.flash_ver, d.accepted ? "" : " rejected: " + d.description);
+  Decision d =
+      call_handler_or("on_connect", kHandlerFailed, [&] { return handler_->on_connect(info); });
+  if (guard_.failed()) return d;
+  logging::info("session {} {}: connect app={} tcUrl={} flashVer={}{}", id_, remote_, info.app,
+                info.tc_url, info.flash_ver, d.accepted ? "" : " rejected: " + d.description);
   if (!d.accepted && !d.deferred) close_reason_ = "connect rejected: " + d.description;
   return d;
 }
 
 Decision Connection::on_publish(const PublishInfo& info) {
-  Decision d = handler_->on_publish(info);
-  spdlog::info("session {} {}: publish key={} type={}{}", id_, remote_, info.key, info.type,
-               d.accepted ? "" : " rejected: " + d.description);
+  Decision d =
+      call_handler_or("on_publish", kHandlerFailed, [&] { return handler_->on_publish(info); });
+  // A new publish starts from fresh codec state and timestamps, as a new connection would.
+  if (d.accepted) demuxer_.reset();
+  if (guard_.failed()) return d;
+  logging::info("session {} {}: publish key={} type={}{}", id_, remote_, info.key, info.type,
+                d.accepted ? "" : " rejected: " + d.description);
   return d;
 }
 
 Decision Connection::on_play(const PlayInfo& info) {
-  Decision d = handler_->on_play(info);
+  Decision d = call_handler_or("on_play", kHandlerFailed, [&] { return handler_->on_play(info); });
   if (d.accepted && !d.deferred && play_stream_id == 0) play_stream_id = info.stream_id;
-  spdlog::info("session {} {}: play name={}{}", id_, remote_, info.name,
-               d.accepted ? "" : " rejected: " + d.description);
+  if (guard_.failed()) return d;
+  logging::info("session {} {}: play name={}{}", id_, remote_, info.name,
+                d.accepted ? "" : " rejected: " + d.description);
   return d;
 }
 
 void Connection::on_metadata(std::uint32_t, const amf::Value& data, const Message& raw) {
-  handler_->on_metadata(data);
-  if (!demux_) handler_->on_message(raw);
+  call_handler("on_metadata", [&] { handler_->on_metadata(data); });
+  if (!demux_) call_handler("on_message", [&] { handler_->on_message(raw); });
 }
 
 void Connection::on_data(const Message& m, const std::vector<amf::Value>&) {
-  if (!demux_) handler_->on_message(m);
+  if (!demux_) call_handler("on_message", [&] { handler_->on_message(m); });
 }
 
 void Connection::on_media(const Message& m) {
   if (!demux_) {
-    handler_->on_message(m);
+    call_handler("on_message", [&] { handler_->on_message(m); });
     return;
   }
   if (media_error_.code != errc::ok) return;
@@ -701,19 +734,20 @@ void Connection::on_media(const Message& m) {
   }
   for (auto& e : events_) {
     if (auto* c = std::get_if<Codec>(&e))
-      handler_->on_codec(*c);
+      call_handler("on_codec", [&] { handler_->on_codec(*c); });
     else if (auto* v = std::get_if<VideoSample>(&e))
-      handler_->on_video(*v);
+      call_handler("on_video", [&] { handler_->on_video(*v); });
     else if (auto* a = std::get_if<AudioSample>(&e))
-      handler_->on_audio(*a);
+      call_handler("on_audio", [&] { handler_->on_audio(*a); });
     else
-      handler_->on_media_event(e);
+      call_handler("on_media_event", [&] { handler_->on_media_event(e); });
   }
 }
 
 bool Connection::on_delete_stream(std::uint32_t stream_id) {
-  spdlog::info("session {} {}: delete stream {}", id_, remote_, stream_id);
-  bool keep = handler_->on_delete_stream(stream_id);
+  logging::info("session {} {}: delete stream {}", id_, remote_, stream_id);
+  bool keep = call_handler_or("on_delete_stream", true,
+                              [&] { return handler_->on_delete_stream(stream_id); });
   if (stream_id == play_stream_id) play_stream_id = 0;
   if (!keep) close_reason_ = "stream deleted";
   return keep;
@@ -735,32 +769,37 @@ void SessionHandle::with_connection(F&& f) {
 void SessionHandle::send_codec(const Codec& codec) {
   // Legacy audio formats (MP3, PCM, G.711, ...) have no sequence header on the wire.
   if (!Muxer::has_wire_form(codec)) return;
-  with_connection(
-      [&](Connection& c) { c.post([codec](Connection& k) { k.send(Muxer::mux(codec, 0)); }); });
+  with_connection([&](Connection& c) {
+    c.post("send_codec", [codec](Connection& k) { k.send(Muxer::mux(codec, 0)); });
+  });
 }
 void SessionHandle::send_video(const VideoSample& sample) {
-  with_connection(
-      [&](Connection& c) { c.post([sample](Connection& k) { k.send(Muxer::mux(sample, 0)); }); });
+  with_connection([&](Connection& c) {
+    c.post("send_video", [sample](Connection& k) { k.send(Muxer::mux(sample, 0)); });
+  });
 }
 void SessionHandle::send_audio(const AudioSample& sample) {
-  with_connection(
-      [&](Connection& c) { c.post([sample](Connection& k) { k.send(Muxer::mux(sample, 0)); }); });
+  with_connection([&](Connection& c) {
+    c.post("send_audio", [sample](Connection& k) { k.send(Muxer::mux(sample, 0)); });
+  });
 }
 void SessionHandle::send_metadata(const amf::Value& metadata) {
   with_connection([&](Connection& c) {
-    c.post([metadata](Connection& k) {
+    c.post("send_metadata", [metadata](Connection& k) {
       k.send(make_data(0, {amf::Value("onMetaData"), metadata}));
     });
   });
 }
 void SessionHandle::send_message(const Message& message) {
-  with_connection([&](Connection& c) { c.post([message](Connection& k) { k.send(message); }); });
+  with_connection([&](Connection& c) {
+    c.post("send_message", [message](Connection& k) { k.send(message); });
+  });
 }
 void SessionHandle::send_status(std::string_view level, std::string_view code,
                                 std::string_view description) {
   with_connection([&](Connection& c) {
-    c.post([l = std::string(level), co = std::string(code),
-            d = std::string(description)](Connection& k) {
+    c.post("send_status", [l = std::string(level), co = std::string(code),
+                           d = std::string(description)](Connection& k) {
       if (auto sid = k.play_stream()) k.session().send_status(sid, l, co, d);
     });
   });
@@ -776,11 +815,13 @@ std::uint32_t SessionHandle::play_stream_id() const noexcept {
 }
 void SessionHandle::resolve(Decision decision) {
   with_connection([&](Connection& c) {
-    c.post([d = std::move(decision)](Connection& k) mutable { k.resolve(std::move(d)); });
+    c.post("resolve",
+           [d = std::move(decision)](Connection& k) mutable { k.resolve(std::move(d)); });
   });
 }
 void SessionHandle::close() {
-  with_connection([&](Connection& c) { c.post([](Connection& k) { k.session().close(); }); });
+  with_connection(
+      [&](Connection& c) { c.post("close", [](Connection& k) { k.session().close(); }); });
 }
 void SessionHandle::abort(const Error& reason) {
   with_connection([&](Connection& c) { c.post_stop(reason); });
@@ -792,21 +833,10 @@ std::size_t SessionHandle::pending_output() const noexcept {
 // ---- ServerImpl ----
 
 Result<void> ServerImpl::listen(const tcp::endpoint& ep, bool dual_stack, bool tls) {
-  auto acc = std::make_unique<tcp::acceptor>(*ioc_);
-  boost::system::error_code ec;
-  acc->open(ep.protocol(), ec);
-  if (!ec && ep.address().is_v6()) acc->set_option(asio::ip::v6_only(!dual_stack), ec);
-  if (!ec) acc->set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) acc->bind(ep, ec);
-  if (!ec) acc->listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    auto where = ep.address().to_string() + " port " + std::to_string(ep.port());
-    if (ec == asio::error::address_in_use)
-      return Error(errc::address_in_use, where + ": " + ec.message());
-    return Error(errc::io_error, "listen on " + where + ": " + ec.message());
-  }
-  (tls ? tls_port_ : port_) = acc->local_endpoint().port();
-  acceptors_.push_back(std::move(acc));
+  auto acc = open_acceptor(*ioc_, ep, dual_stack);
+  if (!acc) return acc.error();
+  (tls ? tls_port_ : port_) = (*acc)->local_endpoint().port();
+  acceptors_.push_back(std::move(*acc));
   acceptor_tls_.push_back(tls);
   return {};
 }
@@ -828,24 +858,9 @@ Result<void> ServerImpl::listen_all(std::uint16_t port, bool tls) {
 }
 
 Result<void> ServerImpl::load_tls() {
-  if (options_.tls_cert_file.empty() || options_.tls_key_file.empty())
-    return Error(errc::invalid_argument, "tls_port needs tls_cert_file and tls_key_file");
-  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
-  // TLS 1.2 and later only; SSLv2/3, TLS 1.0/1.1 are off.
-  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                   ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
-                   ssl::context::single_dh_use);
-  boost::system::error_code ec;
-  ctx->use_certificate_chain_file(options_.tls_cert_file, ec);
-  if (ec)
-    return Error(errc::invalid_argument,
-                 "TLS certificate file '" + options_.tls_cert_file + "': " + ec.message());
-  // OpenSSL checks that the key matches the certificate loaded above.
-  ctx->use_private_key_file(options_.tls_key_file, ssl::context::pem, ec);
-  if (ec)
-    return Error(errc::invalid_argument,
-                 "TLS key file '" + options_.tls_key_file + "': " + ec.message());
-  tls_ctx_ = std::move(ctx);
+  auto ctx = server_tls_context(options_.tls_cert_file, options_.tls_key_file);
+  if (!ctx) return ctx.error();
+  tls_ctx_ = std::move(*ctx);
   return {};
 }
 
@@ -882,7 +897,7 @@ asio::awaitable<void> ServerImpl::accept_loop(tcp::acceptor& acceptor, bool tls)
     auto [ec] = co_await acceptor.async_accept(socket, use_tuple);
     if (ec) {
       if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-      spdlog::warn("accept: {}", ec.message());
+      logging::warn("accept: {}", ec.message());
       if (ec == asio::error::no_descriptors || ec.value() == ENFILE || ec.value() == ENOMEM ||
           ec == asio::error::no_buffer_space) {
         // Out of descriptors: retrying at once would spin and flood the log; wait for some
@@ -892,13 +907,15 @@ asio::awaitable<void> ServerImpl::accept_loop(tcp::acceptor& acceptor, bool tls)
       }
       continue;
     }
+    HandlerGuard guard;
+    guard.set_name("server: connection from " + peer_name(socket));
     std::unique_ptr<Handler> handler;
-    try {
-      handler = options_.handler(options_.handler_options);
-    } catch (const std::exception& e) {
-      spdlog::error("handler factory threw: {}", e.what());
+    guard.call("handler factory", [&] { handler = options_.handler(options_.handler_options); });
+    if (!handler) {
+      // No handler, no session: the peer is closed at once (a reset if it already sent).
+      if (!guard.failed()) logging::warn("server: the handler factory returned no handler");
+      continue;
     }
-    if (!handler) continue;  // socket closes
     std::shared_ptr<Connection> conn;
     {
       std::lock_guard lock(registry_->mutex);
@@ -918,7 +935,7 @@ void ServerImpl::request_reconnect(std::string tc_url, std::string description) 
     conns.assign(registry_->connections.begin(), registry_->connections.end());
   }
   for (auto& c : conns)
-    c->post([tc_url, description](Connection& k) {
+    c->post("request_reconnect", [tc_url, description](Connection& k) {
       k.session().send_reconnect_request(tc_url, description);
     });
 }

@@ -16,3 +16,15 @@ if(TARGET rtmp-test-server)
     handler_test(send_play.${f} --case send_play --fixture ${f})
   endforeach()
 endif()
+
+# Handlers that throw and legacy video codecs, through rtmp-test-server.
+if(TARGET rtmp-test-server)
+  foreach(c throw_on_video legacy_flv1)
+    add_test(NAME interop.handler_errors.${c}
+      COMMAND ${Python3_EXECUTABLE} ${INTEROP_DIR}/handler_errors.py
+              --server $<TARGET_FILE:rtmp-test-server> --fixtures ${INTEROP_FIXTURES_DIR}
+              --work ${INTEROP_WORK_DIR} --case ${c})
+    set_tests_properties(interop.handler_errors.${c} PROPERTIES
+      LABELS interop TIMEOUT 90 FIXTURES_REQUIRED interop_fixtures SKIP_RETURN_CODE 77)
+  endforeach()
+endif()

@@ -1,6 +1,6 @@
 // rtmp-test-server: an rtmp::Server whose handler behaviour is chosen by flags, for interop
 // tests of the Handler contract (reject paths, one publisher per key, send_* to a player,
-// on_disconnect). Prints one JSON line per event on stdout.
+// on_disconnect, a handler that throws). Prints one JSON line per event on stdout.
 #include "common/amf_json.hpp"
 #include "rtmp/core/command.hpp"
 #include "rtmp/media/demuxer.hpp"
@@ -19,6 +19,7 @@
 #include <iterator>
 #include <mutex>
 #include <set>
+#include <stdexcept>
 #include <thread>
 
 namespace {
@@ -27,12 +28,15 @@ using json = nlohmann::ordered_json;
 
 struct Config {
   std::string reject_connect, reject_publish, reject_play, play_file;
+  std::string throw_in;  // a callback name: the first session to reach it throws there
+  bool log_samples = false;
 };
 
 struct State {
   std::mutex mutex;
   std::set<std::string> live_keys;
   std::vector<std::thread> senders;
+  bool thrown = false;  // --throw-in: once per server
   void print(const json& j) {
     std::lock_guard lock(mutex);
     std::string line = j.dump();
@@ -93,12 +97,14 @@ class TestHandler final : public rtmp::Handler {
   TestHandler(const Config& c, State& s) : config_(c), state_(s) {}
 
   rtmp::Decision on_connect(const rtmp::ConnectInfo& info) override {
+    maybe_throw("on_connect");
     state_.print({{"event", "connect"}, {"app", info.app}, {"tcUrl", info.tc_url}});
     if (!config_.reject_connect.empty()) return rtmp::Decision::reject(config_.reject_connect);
     return rtmp::Decision::accept();
   }
   rtmp::Decision on_publish(const rtmp::PublishInfo& info) override {
     state_.print({{"event", "publish"}, {"key", info.key}});
+    maybe_throw("on_publish");
     if (!config_.reject_publish.empty())
       return rtmp::Decision::reject(config_.reject_publish, "NetStream.Publish.Failed");
     std::lock_guard lock(state_.mutex);
@@ -120,8 +126,28 @@ class TestHandler final : public rtmp::Handler {
     }
     return rtmp::Decision::accept();
   }
-  void on_video(const rtmp::VideoSample&) override { ++video_; }
-  void on_audio(const rtmp::AudioSample&) override { ++audio_; }
+  void on_codec(const rtmp::Codec& c) override {
+    maybe_throw("on_codec");
+    state_.print({{"event", "codec"},
+                  {"codec", rtmp::codec_name(c.id)},
+                  {"config_size", c.config.size()},
+                  {"from_frame", c.from_frame}});
+  }
+  void on_video(const rtmp::VideoSample& s) override {
+    maybe_throw("on_video");
+    ++video_;
+    if (config_.log_samples)
+      state_.print({{"event", "video"},
+                    {"codec", rtmp::codec_name(s.codec)},
+                    {"dts", s.dts},
+                    {"pts", s.pts},
+                    {"key", s.keyframe},
+                    {"size", s.data.size()}});
+  }
+  void on_audio(const rtmp::AudioSample&) override {
+    maybe_throw("on_audio");
+    ++audio_;
+  }
   void on_disconnect(const rtmp::Error& reason) override {
     if (!key_.empty()) {
       std::lock_guard lock(state_.mutex);
@@ -135,6 +161,16 @@ class TestHandler final : public rtmp::Handler {
   }
 
  private:
+  void maybe_throw(const char* callback) {
+    if (config_.throw_in != callback) return;
+    {
+      std::lock_guard lock(state_.mutex);
+      if (state_.thrown) return;
+      state_.thrown = true;
+    }
+    throw std::runtime_error(std::string("test handler throws in ") + callback);
+  }
+
   const Config& config_;
   State& state_;
   std::string key_;
@@ -157,6 +193,10 @@ int main(int argc, char** argv) {
   app.add_option("--reject-publish", config.reject_publish, "Reject publish with this description");
   app.add_option("--reject-play", config.reject_play, "Reject play with this description");
   app.add_option("--play-file", config.play_file, "FLV file sent to every player with send_*");
+  app.add_option("--throw-in", config.throw_in,
+                 "Throw from this callback (on_connect, on_publish, on_codec, on_video, "
+                 "on_audio), in the first session that reaches it");
+  app.add_flag("--log-samples", config.log_samples, "Print every video sample");
   CLI11_PARSE(app, argc, argv);
   spdlog::set_default_logger(spdlog::stderr_color_mt("rtmp-test-server"));
 

@@ -2,11 +2,13 @@
 
 #include "rtmp/core/chunk.hpp"
 #include "rtmp/core/client_session.hpp"
+#include "unit/media/media_test_util.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/asio.hpp>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <mutex>
@@ -54,6 +56,9 @@ class TestHandler : public Handler {
     r_.add(std::string("disconnect ") + to_string(e.code));
     ++r_.disconnects;
   }
+
+ protected:
+  Record& rec() { return r_; }
 
  private:
   Record& r_;
@@ -369,6 +374,129 @@ TEST(Server, DeferredDecisionResolvedFromAnotherThread) {
   BlockingClient bad((*s)->port());
   bad.publish("bad");
   EXPECT_EQ(bad.statuses.back(), "NetStream.Publish.BadName");
+}
+
+// Input held while a decision was deferred is processed by the resolve job posted to the
+// session's strand: a handler throwing there closes the session like anywhere else.
+class ThrowAfterResolve : public TestHandler {
+ public:
+  ThrowAfterResolve(Record& r, std::shared_ptr<Session>& slot, std::mutex& m)
+      : TestHandler(r), slot_(slot), mutex_(m) {}
+  Decision on_publish(const PublishInfo& i) override {
+    TestHandler::on_publish(i);
+    std::lock_guard lock(mutex_);
+    slot_ = session();
+    return Decision::defer();
+  }
+  void on_message(const Message&) override { throw std::logic_error("no media wanted"); }
+
+ private:
+  std::shared_ptr<Session>& slot_;
+  std::mutex& mutex_;
+};
+
+TEST(Server, HandlerThrowingInResolvedInputClosesTheSession) {
+  Record r;
+  std::shared_ptr<Session> slot;
+  std::mutex m;
+  auto o = options(r);
+  o.handler = [&](const std::any&) { return std::make_unique<ThrowAfterResolve>(r, slot, m); };
+  auto s = Server::start(std::move(o));
+  ASSERT_TRUE(s);
+  BlockingClient c((*s)->port());
+  ConnectParams cp;
+  cp.app = "live";
+  c.session->connect(cp);
+  c.session->create_stream();
+  ASSERT_TRUE(c.until([&] { return c.stream_id != 0; }));
+  // publish and media at once: the media waits in the server for the deferred decision.
+  c.session->publish(c.stream_id, "k");
+  c.send_media(msg::video, 0);
+  std::shared_ptr<Session> handle;
+  for (int i = 0; i < 500 && !handle; ++i) {
+    std::this_thread::sleep_for(5ms);
+    std::lock_guard lock(m);
+    handle = slot;
+  }
+  ASSERT_TRUE(handle);
+  handle->resolve(Decision::accept());
+  ASSERT_TRUE(r.wait_disconnects(1));
+  {
+    std::lock_guard lock(r.mutex);
+    EXPECT_EQ(r.events.back(), "disconnect handler_error");
+  }
+  // The peer's connection ends (EOF or reset), not left open.
+  EXPECT_FALSE(c.until([] { return false; }));
+  boost::system::error_code ec;
+  std::array<std::uint8_t, 64> buf;
+  c.sock.non_blocking(false);
+  while (!ec) c.sock.read_some(asio::buffer(buf), ec);
+  EXPECT_TRUE(ec == asio::error::eof || ec == asio::error::connection_reset) << ec.message();
+  EXPECT_EQ((*s)->session_count(), 0u);
+}
+
+// Codec and video events, for the re-publish test.
+class MediaRecorder : public TestHandler {
+ public:
+  using TestHandler::TestHandler;
+  void on_codec(const Codec& c) override { rec().add(std::string("codec ") + codec_name(c.id)); }
+  void on_video(const VideoSample& v) override { rec().add("video " + std::to_string(v.dts)); }
+  void on_metadata(const amf::Value&) override { rec().add("metadata"); }
+};
+
+Message video_message(std::uint32_t sid, std::uint32_t ts, Bytes payload) {
+  Message m;
+  m.csid = csid::video;
+  m.type = msg::video;
+  m.timestamp = ts;
+  m.stream_id = sid;
+  m.payload = make_shared_bytes(std::move(payload));
+  return m;
+}
+
+TEST(Server, RepublishOnTheSameConnectionStartsAFreshDemuxer) {
+  Record r;
+  auto o = options(r);
+  o.demux = true;
+  o.handler = [&r](const std::any&) { return std::make_unique<MediaRecorder>(r); };
+  auto s = Server::start(std::move(o));
+  ASSERT_TRUE(s);
+  BlockingClient c((*s)->port());
+  c.publish("one");
+  Bytes seq = {0x17, 0x00, 0, 0, 0};
+  const Bytes avcc = test::avcc_high();
+  seq.insert(seq.end(), avcc.begin(), avcc.end());
+  const Bytes frame = {0x17, 0x01, 0, 0, 0, 0, 0, 0, 1, 0x65};
+  c.session->send_message(video_message(c.stream_id, 5000, seq));
+  c.session->send_message(video_message(c.stream_id, 5000, frame));
+  const std::uint32_t first = c.stream_id;
+  c.session->delete_stream(first);
+  c.stream_id = 0;
+  c.statuses.clear();
+  c.session->create_stream();
+  ASSERT_TRUE(c.until([&] { return c.stream_id != 0; }));
+  // Metadata before the second publish reaches the handler too.
+  c.session->send_message(
+      make_data(c.stream_id, {amf::Value("@setDataFrame"), amf::Value("onMetaData"),
+                              amf::Value::object({{"a", amf::Value(1.0)}})}));
+  c.session->publish(c.stream_id, "two");
+  ASSERT_TRUE(c.until([&] { return !c.statuses.empty(); }));
+  EXPECT_EQ(c.statuses.back(), "NetStream.Publish.Start");
+  // A frame before the new publisher's sequence header is dropped: the old one is gone.
+  c.session->send_message(video_message(c.stream_id, 0, frame));
+  c.session->send_message(video_message(c.stream_id, 0, seq));
+  c.session->send_message(video_message(c.stream_id, 40, frame));
+  c.flush();
+  auto media = [&] {
+    std::vector<std::string> out;
+    std::lock_guard lock(r.mutex);
+    for (auto& e : r.events)
+      if (e.rfind("codec", 0) == 0 || e.rfind("video", 0) == 0 || e == "metadata") out.push_back(e);
+    return out;
+  };
+  for (int i = 0; i < 200 && media().size() < 5; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(media(), (std::vector<std::string>{"codec h264", "video 5000", "metadata", "codec h264",
+                                               "video 40"}));
 }
 
 // A handler's session used from another thread while the server goes away: each call

@@ -10,6 +10,18 @@ foreach(fixture h264_high_aac h264_baseline_aac mp3_only aac_only h264_only h264
   set_tests_properties(interop.ts_check.${fixture} PROPERTIES
     LABELS interop TIMEOUT 60 FIXTURES_REQUIRED interop_fixtures SKIP_RETURN_CODE 77)
 endforeach()
+# HEVC (legacy codec id 12), FourCC AVC + MP3 and HEVC + Opus (Opus left out) from the
+# Enhanced RTMP fixtures, checked against ffprobe of their MP4 sources.
+if(TARGET rtmp-mux)
+  foreach(fixture hevc_legacy_aac avc_mp3_fourcc hevc_opus)
+    add_test(NAME interop.ts_check.${fixture}
+      COMMAND ${Python3_EXECUTABLE} ${INTEROP_DIR}/ts_check.py --enhanced
+              --ts-dump $<TARGET_FILE:ts-dump> --fixtures ${INTEROP_FIXTURES_DIR}
+              --work ${INTEROP_WORK_DIR} --fixture ${fixture})
+    set_tests_properties(interop.ts_check.${fixture} PROPERTIES
+      LABELS interop TIMEOUT 60 FIXTURES_REQUIRED enhanced_fixtures SKIP_RETURN_CODE 77)
+  endforeach()
+endif()
 
 # Fragmented MP4 / CMAF: tests/tools/fmp4-dump + fmp4_check.py (ffprobe, and GStreamer's
 # qtdemux for the trun key flags); HEVC/AV1/Opus from the Enhanced RTMP fixtures.

@@ -18,7 +18,8 @@ struct Dump {
   rtmp::ts::Muxer mux;
   rtmp::Bytes out;
   bool tables_due = true;
-  std::size_t video = 0, audio = 0;
+  rtmp::CodecId video_codec = rtmp::CodecId::unknown, audio_codec = rtmp::CodecId::unknown;
+  std::size_t video = 0, audio = 0;  // frames of the tracks the muxer carries
 
   void on_event(const rtmp::MediaEvent& e) {
     if (const auto* c = std::get_if<rtmp::Codec>(&e)) {
@@ -27,15 +28,16 @@ struct Dump {
                   << r.error().message() << "\n";
         return;
       }
+      (c->type == rtmp::TrackType::video ? video_codec : audio_codec) = c->id;
       tables_due = true;
     } else if (const auto* v = std::get_if<rtmp::VideoSample>(&e)) {
       tables();
       mux.write_video(*v, out);
-      ++video;
+      video += v->codec == video_codec;
     } else if (const auto* a = std::get_if<rtmp::AudioSample>(&e)) {
       tables();
       mux.write_audio(*a, out);
-      ++audio;
+      audio += a->codec == audio_codec;
     }
   }
   void tables() {

@@ -49,6 +49,7 @@ struct RelayConfig {
   struct AuthQuery {
     std::string call, app, name, addr, tc_url;
     std::uint64_t session_id = 0;
+    std::string protocol = {};  // empty: rtmp; "http-flv", "ws-flv", "hls"
   };
   std::function<bool(const AuthQuery& query, std::function<void(Decision)> done)> authorize;
 };

@@ -149,7 +149,8 @@ void HttpAuth::check(AuthRequest req, std::function<void(Decision)> done) const 
                            {"name", req.name},
                            {"addr", req.addr},
                            {"clientid", std::to_string(req.client_id)},
-                           {"tcurl", req.tc_url}});
+                           {"tcurl", req.tc_url},
+                           {"protocol", req.protocol.empty() ? "rtmp" : req.protocol}});
   asio::co_spawn(asio::make_strand(executor_),
                  post_form(publish ? publish_url_ : play_url_, std::move(body), std::move(code),
                            callbacks_.timeout),

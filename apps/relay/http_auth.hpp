@@ -1,9 +1,9 @@
 // HTTP auth callbacks, as nginx-rtmp's on_publish / on_play: before a publish or play is
 // accepted, POST an application/x-www-form-urlencoded form (call, app, name, addr, clientid,
-// tcurl — nginx-rtmp's field names) to a URL. A 2xx answer allows; any other status rejects
-// with the response body as the description; no answer within the timeout, or a connection
-// error, rejects too. Meant to answer a Handler's Decision::defer() through
-// Session::resolve().
+// tcurl — nginx-rtmp's field names — and protocol: rtmp, http-flv, ws-flv or hls) to a URL.
+// A 2xx answer allows; any other status rejects with the response body as the description;
+// no answer within the timeout, or a connection error, rejects too. Meant to answer a
+// Handler's Decision::defer() through Session::resolve().
 //
 //   HttpAuth auth(ioc.get_executor(), {.on_publish = "http://127.0.0.1:8080/auth"});
 //   if (auto r = auth.init(); !r) fail(r.error());
@@ -39,6 +39,7 @@ struct AuthRequest {
   std::string addr;  // client address
   std::string tc_url;
   std::uint64_t client_id = 0;
+  std::string protocol = {};  // "rtmp" when empty; "http-flv", "ws-flv", "hls"
 };
 
 // http://host[:port]/target (no https: callbacks go to a local or trusted service).

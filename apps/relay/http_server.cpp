@@ -1,20 +1,15 @@
 #include "relay/http_server.hpp"
 
+#include "relay/http_connection.hpp"
 #include "relay/http_metrics.hpp"
 #include "relay/stats_json.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-
-#include <chrono>
 
 namespace rtmp::relay {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
-namespace http = beast::http;
 using tcp = asio::ip::tcp;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
@@ -35,12 +30,12 @@ HttpRoutes stats_routes(const Relay& relay) {
 
 struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
   asio::io_context& ioc;
-  HttpRoutes routes;
+  std::shared_ptr<HttpContext> ctx;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::uint16_t port = 0;
-  std::atomic<bool> stopped{false};
 
-  Impl(asio::io_context& c, HttpRoutes r) : ioc(c), routes(std::move(r)) {}
+  Impl(asio::io_context& c, const HttpOptions& o, Relay& r)
+      : ioc(c), ctx(std::make_shared<HttpContext>(o, r)) {}
 
   Result<void> listen(const tcp::endpoint& ep, bool dual_stack) {
     auto acc = std::make_unique<tcp::acceptor>(ioc);
@@ -69,60 +64,34 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
         if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
         continue;
       }
-      auto ex = socket.get_executor();
-      asio::co_spawn(ex, serve(std::move(socket)), asio::detached);
-    }
-  }
-
-  asio::awaitable<void> serve(tcp::socket socket) {
-    auto self = shared_from_this();
-    beast::tcp_stream stream(std::move(socket));
-    beast::flat_buffer buffer;
-    for (;;) {
-      stream.expires_after(std::chrono::seconds(30));
-      http::request_parser<http::string_body> parser;
-      parser.header_limit(8 * 1024);
-      parser.body_limit(64 * 1024);
-      auto [ec, n] = co_await http::async_read(stream, buffer, parser, use_tuple);
-      if (ec) break;  // closed, timed out or malformed: nothing more to say
-      const auto& req = parser.get();
-      HttpReply reply;
-      try {
-        reply = routes(std::string_view(req.method_string()), std::string_view(req.target()));
-      } catch (const std::exception& e) {
-        reply = {500, "text/plain; charset=utf-8", std::string(e.what()) + "\n"};
+      if (ctx->connections.load() >= ctx->options.max_connections) {
+        boost::system::error_code ignored;
+        auto ep = socket.remote_endpoint(ignored);
+        spdlog::warn("http: connection from {}:{} refused: http-max-connections {} reached",
+                     ep.address().to_string(), ep.port(), ctx->options.max_connections);
+        socket.close(ignored);
+        continue;
       }
-      http::response<http::string_body> res{static_cast<http::status>(reply.status), req.version()};
-      res.set(http::field::server, "rtmp-server");
-      res.set(http::field::content_type, reply.content_type);
-      res.set(http::field::cache_control, "no-store");
-      res.keep_alive(req.keep_alive() && !stopped);
-      res.body() = std::move(reply.body);
-      res.prepare_payload();
-      if (req.method() == http::verb::head) res.body().clear();  // length stays prepared
-      auto [wec, wn] = co_await http::async_write(stream, res, use_tuple);
-      if (wec || !res.keep_alive()) break;
+      auto ex = socket.get_executor();
+      asio::co_spawn(ex, serve_http_connection(std::move(socket), ctx), asio::detached);
     }
-    boost::system::error_code ec;
-    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
   }
 };
 
 Result<std::unique_ptr<HttpServer>> HttpServer::start(asio::io_context& ioc,
-                                                      const std::string& bind, std::uint16_t port,
-                                                      HttpRoutes routes) {
-  auto impl = std::make_shared<Impl>(ioc, std::move(routes));
-  if (bind.empty()) {
-    auto r = impl->listen({tcp::v6(), port}, true);
+                                                      const HttpOptions& options, Relay& relay) {
+  auto impl = std::make_shared<Impl>(ioc, options, relay);
+  if (options.bind.empty()) {
+    auto r = impl->listen({tcp::v6(), options.port}, true);
     if (!r) {
       if (r.error().code == errc::address_in_use) return r.error();
-      if (auto r4 = impl->listen({tcp::v4(), port}, false); !r4) return r4.error();
+      if (auto r4 = impl->listen({tcp::v4(), options.port}, false); !r4) return r4.error();
     }
   } else {
     boost::system::error_code ec;
-    auto addr = asio::ip::make_address(bind, ec);
-    if (ec) return Error(errc::invalid_argument, "HTTP: bad bind address '" + bind + "'");
-    if (auto r = impl->listen({addr, port}, false); !r) return r.error();
+    auto addr = asio::ip::make_address(options.bind, ec);
+    if (ec) return Error(errc::invalid_argument, "HTTP: bad bind address '" + options.bind + "'");
+    if (auto r = impl->listen({addr, options.port}, false); !r) return r.error();
   }
   for (auto& acc : impl->acceptors) asio::co_spawn(ioc, impl->accept_loop(*acc), asio::detached);
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
@@ -137,7 +106,7 @@ std::uint16_t HttpServer::port() const noexcept {
 }
 
 void HttpServer::stop() {
-  if (impl_->stopped.exchange(true)) return;
+  if (impl_->ctx->stopped.exchange(true)) return;
   // Acceptors belong to the io_context: close them on it.
   asio::post(impl_->ioc, [impl = impl_] {
     for (auto& a : impl->acceptors) {

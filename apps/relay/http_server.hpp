@@ -1,17 +1,22 @@
-// A small HTTP/1.1 server (Boost.Beast, coroutines) on the caller's io_context: rtmp-server's
-// --http-port, serving /api/streams (JSON) and /metrics (Prometheus text) from the relay.
+// rtmp-server's HTTP listener (Boost.Beast, coroutines) on the caller's io_context, for
+// --http-port: stats (/api/streams, /metrics), HTTP-FLV and WebSocket-FLV players
+// (/APP/KEY.flv, see http_flv.hpp) and, later, HLS (/APP/KEY/index.m3u8 ...).
 //
-//   auto http = HttpServer::start(ioc, "127.0.0.1", 8080, stats_routes(relay));
+//   Relay relay(config);
+//   auto http = HttpServer::start(ioc, HttpOptions{.port = 8080}, relay);
 //   if (!http) fail(http.error());
 //   (*http)->port();  ...  (*http)->stop();
 //
-// Keep-alive; each connection on its own strand; a request must arrive within 30 s of the
-// previous one; headers are capped at 8 KiB and bodies at 64 KiB (this serves small GETs).
+// Limits (HttpOptions): connections past max_connections are closed at accept; a request's
+// headers must arrive within request_timeout (slowloris) and fit in header_limit (else 431);
+// an idle keep-alive connection is closed after idle_timeout. Each refusal is one log line
+// naming the peer; only that connection is closed.
 #pragma once
 
 #include "relay/relay.hpp"
 #include "rtmp/error.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -23,6 +28,16 @@ class io_context;
 }
 
 namespace rtmp::relay {
+
+struct HttpOptions {
+  std::string bind;               // empty = all IPv4 and IPv6
+  std::uint16_t port = 0;         // 0 = any free port
+  std::string cors_origin = "*";  // Access-Control-Allow-Origin; empty = no CORS headers
+  std::size_t max_connections = 10'000;
+  std::chrono::milliseconds request_timeout{10'000};
+  std::chrono::milliseconds idle_timeout{30'000};
+  std::size_t header_limit = 8 * 1024;
+};
 
 struct HttpReply {
   unsigned status = 200;
@@ -39,14 +54,13 @@ HttpRoutes stats_routes(const Relay& relay);
 
 class HttpServer {
  public:
-  // bind empty = all IPv4 and IPv6; port 0 = any free port. Errors: invalid_argument (bad
-  // address), address_in_use, io_error.
+  // Errors: invalid_argument (bad address), address_in_use, io_error.
   static Result<std::unique_ptr<HttpServer>> start(boost::asio::io_context& ioc,
-                                                   const std::string& bind, std::uint16_t port,
-                                                   HttpRoutes routes);
+                                                   const HttpOptions& options, Relay& relay);
   ~HttpServer();
   std::uint16_t port() const noexcept;
-  // Closes the listener; requests in progress finish. Thread-safe, idempotent.
+  // Closes the listener; requests in progress finish (FLV players end with the relay's
+  // shutdown). Thread-safe, idempotent.
   void stop();
 
   struct Impl;

@@ -155,6 +155,7 @@ int main(int argc, char** argv) {
   std::string tls_cert, tls_key;
   int http_port = -1;
   std::string http_bind;
+  rtmp::relay::HttpOptions http_options;
   std::vector<std::string> push_urls;
   std::string push_pattern;
   std::vector<std::string> pull_urls;
@@ -247,12 +248,23 @@ int main(int argc, char** argv) {
   app.add_option("--tls-cert", tls_cert, "RTMPS certificate chain, PEM (leaf first)");
   app.add_option("--tls-key", tls_key, "RTMPS private key, PEM");
   app.add_option("--http-port", http_port,
-                 "Serve /api/streams (JSON) and /metrics (Prometheus) on this HTTP port "
-                 "(0 = any free port; -1 = off)")
+                 "HTTP port (0 = any free port; -1 = off): HTTP-FLV and WebSocket-FLV at "
+                 "/APP/KEY.flv, /api/streams (JSON), /metrics (Prometheus)")
       ->check(CLI::Range(-1, 65535))
       ->capture_default_str();
   app.add_option("--http-bind", http_bind,
                  "Address for --http-port (default: the first --bind, else all)");
+  app.add_option("--http-cors-origin", http_options.cors_origin,
+                 "Access-Control-Allow-Origin on HTTP answers (empty: no CORS headers)")
+      ->capture_default_str();
+  app.add_option("--http-max-connections", http_options.max_connections,
+                 "Close HTTP connections accepted past N")
+      ->capture_default_str();
+  double http_request_timeout = 10;
+  app.add_option("--http-request-timeout", http_request_timeout,
+                 "Seconds for an HTTP request's headers to arrive (slow clients are closed); "
+                 "idle keep-alive connections close after 30")
+      ->capture_default_str();
   app.add_option("--push", push_urls,
                  "Re-publish every live stream to rtmp[s]://HOST[:PORT]/APP/KEY (repeatable; "
                  "reconnects with back-off)");
@@ -295,7 +307,8 @@ int main(int argc, char** argv) {
     config.authorize = [&auth](const RelayConfig::AuthQuery& q,
                                std::function<void(rtmp::Decision)> done) {
       if (!auth || !auth->wants(q.call)) return false;
-      auth->check({q.call, q.app, q.name, q.addr, q.tc_url, q.session_id}, std::move(done));
+      auth->check({q.call, q.app, q.name, q.addr, q.tc_url, q.session_id, q.protocol},
+                  std::move(done));
       return true;
     };
   Relay relay(config);
@@ -351,9 +364,10 @@ int main(int argc, char** argv) {
   }
   std::unique_ptr<rtmp::relay::HttpServer> http;
   if (http_port >= 0) {
-    auto h = rtmp::relay::HttpServer::start(ioc, http_bind.empty() ? binds.front() : http_bind,
-                                            static_cast<std::uint16_t>(http_port),
-                                            rtmp::relay::stats_routes(relay));
+    http_options.bind = http_bind.empty() ? binds.front() : http_bind;
+    http_options.port = static_cast<std::uint16_t>(http_port);
+    http_options.request_timeout = ms_from_seconds(http_request_timeout);
+    auto h = rtmp::relay::HttpServer::start(ioc, http_options, relay);
     if (!h) {
       std::cerr << "rtmp-server: " << h.error().message() << "\n";
       return 1;

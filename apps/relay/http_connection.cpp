@@ -1,0 +1,158 @@
+#include "relay/http_connection.hpp"
+
+#include "relay/http_flv_serve.hpp"
+
+#include <spdlog/spdlog.h>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+
+namespace rtmp::relay {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+constexpr const char* text_plain = "text/plain; charset=utf-8";
+
+struct ConnectionCount {
+  explicit ConnectionCount(HttpContext& c) : ctx(c) { ++ctx.connections; }
+  ~ConnectionCount() { --ctx.connections; }
+  HttpContext& ctx;
+};
+
+// Waits up to idle_timeout for the first byte of the next request (keep-alive). False when
+// the peer closed or stayed idle.
+asio::awaitable<bool> wait_for_request(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                       const HttpContext& ctx) {
+  if (buffer.size() > 0) co_return true;
+  stream.expires_after(ctx.options.idle_timeout);
+  auto [ec, n] = co_await stream.async_read_some(buffer.prepare(1024), use_tuple);
+  buffer.commit(n);
+  co_return !ec && n > 0;
+}
+
+// What to tell a peer whose request could not be read (status 0: just close).
+HttpReply read_error_reply(const boost::system::error_code& ec) {
+  if (ec == http::error::header_limit) return {431, text_plain, "request header too large\n"};
+  if (ec == http::error::body_limit) return {413, text_plain, "request body too large\n"};
+  return {400, text_plain, "bad request\n"};
+}
+
+bool is_parse_error(const boost::system::error_code& ec) {
+  return ec.category() == make_error_code(http::error::bad_target).category() &&
+         ec != http::error::end_of_stream && ec != http::error::partial_message;
+}
+
+HttpReply preflight_reply() {
+  return {204, "", ""};
+}
+
+}  // namespace
+
+std::string peer_address(const beast::tcp_stream& stream) {
+  boost::system::error_code ec;
+  auto ep = stream.socket().remote_endpoint(ec);
+  if (ec) return "?";
+  auto a = ep.address();
+  if (a.is_v6() && a.to_v6().is_v4_mapped())
+    a = asio::ip::make_address_v4(asio::ip::v4_mapped, a.to_v6());
+  return (a.is_v6() ? "[" + a.to_string() + "]" : a.to_string()) + ":" + std::to_string(ep.port());
+}
+
+asio::awaitable<bool> write_reply(beast::tcp_stream& stream, const HttpRequest& req,
+                                  const HttpContext& ctx, const HttpReply& reply, bool keep_alive) {
+  http::response<http::string_body> res{static_cast<http::status>(reply.status), req.version()};
+  res.set(http::field::server, "rtmp-server");
+  if (!reply.content_type.empty()) res.set(http::field::content_type, reply.content_type);
+  res.set(http::field::cache_control, "no-store");
+  if (!ctx.options.cors_origin.empty())
+    res.set(http::field::access_control_allow_origin, ctx.options.cors_origin);
+  if (reply.status == 204) {
+    res.set(http::field::access_control_allow_methods, "GET, HEAD, OPTIONS");
+    res.set(http::field::access_control_allow_headers, "Range, Origin, Accept");
+    res.set(http::field::access_control_max_age, "86400");
+  }
+  const bool keep = keep_alive && req.keep_alive() && !ctx.stopped;
+  res.keep_alive(keep);
+  res.body() = reply.body;
+  res.prepare_payload();
+  if (req.method() == http::verb::head) res.body().clear();  // length stays prepared
+  stream.expires_after(ctx.options.request_timeout);
+  auto [ec, n] = co_await http::async_write(stream, res, use_tuple);
+  co_return !ec && keep;
+}
+
+asio::awaitable<void> serve_http_connection(tcp::socket socket, std::shared_ptr<HttpContext> ctx) {
+  ConnectionCount count(*ctx);
+  beast::tcp_stream stream(std::move(socket));
+  const std::string peer = peer_address(stream);
+  beast::flat_buffer buffer;
+  for (bool first = true;; first = false) {
+    if (!first && !co_await wait_for_request(stream, buffer, *ctx)) break;
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(ctx->options.header_limit));
+    parser.body_limit(64 * 1024);
+    stream.expires_after(ctx->options.request_timeout);
+    auto [ec, n] = co_await http::async_read(stream, buffer, parser, use_tuple);
+    if (ec == beast::error::timeout) {
+      spdlog::warn("http: {}: closed: no complete request within {} ms", peer,
+                   ctx->options.request_timeout.count());
+      break;
+    }
+    if (ec && is_parse_error(ec)) {
+      spdlog::warn("http: {}: closed: unreadable request: {}", peer, ec.message());
+      HttpRequest dummy;
+      dummy.version(11);
+      co_await write_reply(stream, dummy, *ctx, read_error_reply(ec), false);
+      break;
+    }
+    if (ec) break;  // closed or reset
+    HttpRequest req = parser.release();
+    const std::string_view method(req.method_string()), target_text(req.target());
+    if (req.method() == http::verb::options) {
+      if (!co_await write_reply(stream, req, *ctx, preflight_reply())) break;
+      continue;
+    }
+    HttpTarget target = parse_target(target_text);
+    const bool get = req.method() == http::verb::get || req.method() == http::verb::head;
+    HttpReply reply;
+    switch (target.kind) {
+      case HttpTarget::Kind::bad:
+        spdlog::warn("http: {}: {} {}: refused: {}", peer, method, target_text, target.error);
+        reply = {400, text_plain, "bad request target\n"};
+        break;
+      case HttpTarget::Kind::stats:
+        reply = ctx->stats(method, target_text);
+        break;
+      case HttpTarget::Kind::flv:
+        if (!get) {
+          reply = {405, text_plain, "only GET\n"};
+          break;
+        }
+        if (beast::websocket::is_upgrade(req)) {
+          co_await serve_ws_flv(std::move(stream), std::move(req), std::move(target), ctx, peer);
+          co_return;
+        }
+        co_await serve_http_flv(stream, req, target, ctx, peer);
+        co_return;
+      case HttpTarget::Kind::hls:
+        reply = {404, text_plain, "HLS is not enabled\n"};
+        break;
+      case HttpTarget::Kind::not_found:
+        reply = {404, text_plain, "not found\n"};
+        break;
+    }
+    if (!co_await write_reply(stream, req, *ctx, reply, reply.status < 400 || reply.status == 404))
+      break;
+  }
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+}  // namespace rtmp::relay

@@ -1,0 +1,25 @@
+# rtmp-server's HTTP delivery: HTTP-FLV and WebSocket-FLV players against ffmpeg publishing,
+# and hostile HTTP clients beside a playing one. Included from CMakeLists.txt; label interop.
+# See http_flv.py's docstring.
+if(NOT TARGET rtmp-server)
+  message(STATUS "interop: no rtmp-server target, http tests not registered")
+  return()
+endif()
+
+function(http_test name)
+  add_test(NAME interop.${name}
+    COMMAND ${Python3_EXECUTABLE} ${INTEROP_DIR}/http_flv.py
+            --server $<TARGET_FILE:rtmp-server>
+            --fixtures ${INTEROP_FIXTURES_DIR} --work ${INTEROP_WORK_DIR} ${ARGN})
+  set_tests_properties(interop.${name} PROPERTIES
+    LABELS interop TIMEOUT 120 FIXTURES_REQUIRED interop_fixtures SKIP_RETURN_CODE 77)
+endfunction()
+
+# ffprobe of the HTTP-FLV response equals the fixture from its first keyframe.
+foreach(fixture h264_high_aac h264_baseline_aac mp3_only h264_only ts_over_2p24)
+  http_test(http_flv.play.${fixture} --case play --fixture ${fixture})
+endforeach()
+# WebSocket-FLV gets the same bytes as HTTP-FLV.
+http_test(http_flv.ws --case ws --fixture h264_high_aac)
+# Malformed request, 64 KB header, traversal, slowloris, a never-reading WebSocket client.
+http_test(http_flv.hostile --case hostile)

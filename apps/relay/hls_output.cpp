@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <cctype>
+#include <fstream>
 #include <set>
 
 namespace rtmp::relay {
@@ -12,6 +14,15 @@ namespace {
 // Session ids the relay sees for HLS outputs: apart from rtmp::Server's (from 1), HTTP
 // players (from 2^61) and push/pull (from 2^62).
 std::atomic<std::uint64_t> next_hls_id{std::uint64_t{1} << 60};
+
+// A path component from a publisher's app or key: no separators, no "..", nothing hidden.
+bool safe_name(std::string_view s) {
+  if (s.empty() || s.front() == '.' || s.size() > 200) return false;
+  for (char c : s)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.')
+      return false;
+  return true;
+}
 
 constexpr std::string_view playlist_cache = "max-age=1";
 constexpr std::string_view media_cache = "max-age=86400, immutable";
@@ -130,6 +141,7 @@ void HlsStream::notify() {
     if (v == notified_version_) return;
     notified_version_ = v;
   }
+  sync_files();
   std::vector<std::function<void()>> fns;
   {
     std::lock_guard lock(subscribers_mutex_);
@@ -137,6 +149,110 @@ void HlsStream::notify() {
     for (const auto& [_, fn] : subscribers_) fns.push_back(fn);
   }
   for (const auto& fn : fns) fn();
+}
+
+// --- HlsStream: the optional copy on disk ---
+
+struct HlsStream::Mirror {
+  std::filesystem::path dir;
+  std::set<std::string, std::less<>> written;  // media files on disk
+  std::uint64_t playlist_version = ~std::uint64_t{0};
+  bool failed = false;  // logged once
+};
+
+namespace {
+
+// Writes `name` in `dir` through a temporary file and a rename.
+bool write_atomic(const std::filesystem::path& dir, const std::string& name,
+                  const std::vector<SharedBytes>& body, const std::string* text) {
+  const auto tmp = dir / (name + ".tmp");
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (text) f.write(text->data(), static_cast<std::streamsize>(text->size()));
+    for (const auto& b : body)
+      if (b)
+        f.write(reinterpret_cast<const char*>(b->data()), static_cast<std::streamsize>(b->size()));
+    if (!f) return false;
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, dir / name, ec);
+  return !ec;
+}
+
+}  // namespace
+
+void HlsStream::write_files_to(std::string dir) {
+  std::lock_guard lock(mirror_mutex_);
+  mirror_ = std::make_shared<Mirror>();
+  mirror_->dir = std::move(dir);
+  std::error_code ec;
+  std::filesystem::create_directories(mirror_->dir, ec);
+  if (ec) spdlog::warn("hls: {}: {}", mirror_->dir.string(), ec.message());
+}
+
+void HlsStream::remove_files() {
+  std::lock_guard lock(mirror_mutex_);
+  if (!mirror_) return;
+  std::error_code ec;
+  for (const auto& name : mirror_->written) std::filesystem::remove(mirror_->dir / name, ec);
+  std::filesystem::remove(mirror_->dir / "index.m3u8", ec);
+  std::filesystem::remove(mirror_->dir, ec);  // only when empty
+  mirror_.reset();
+}
+
+void HlsStream::sync_files() {
+  std::lock_guard mirror_lock(mirror_mutex_);
+  if (!mirror_) return;
+  Mirror& m = *mirror_;
+  std::set<std::string, std::less<>> wanted;
+  std::vector<std::pair<std::string, std::vector<SharedBytes>>> fresh;
+  std::shared_ptr<const std::string> playlist;
+  {
+    std::lock_guard lock(mutex_);
+    const hls::State& st = segmenter_.state();
+    auto want = [&](std::string name, std::vector<SharedBytes> body) {
+      if (!m.written.contains(name)) fresh.emplace_back(name, std::move(body));
+      wanted.insert(std::move(name));
+    };
+    for (const auto& i : st.inits) want(i.name(), {i.data});
+    auto parts = [&](const hls::Segment& s) {
+      if (!st.parts_enabled()) return;
+      for (std::size_t i = 0; i < s.parts.size(); ++i)
+        want("part" + std::to_string(s.msn) + "." + std::to_string(i) + ".m4s", {s.parts[i].data});
+    };
+    for (const auto& s : st.segments) {
+      std::vector<SharedBytes> body;
+      for (const auto& p : s.parts) body.push_back(p.data);
+      want("seg" + std::to_string(s.msn) + "." + st.extension(), std::move(body));
+      parts(s);
+    }
+    if (st.current) parts(*st.current);
+    const bool listed =
+        !st.segments.empty() || (st.parts_enabled() && st.current && !st.current->parts.empty());
+    if (listed && st.version != m.playlist_version) {
+      m.playlist_version = st.version;
+      playlist = cache_.get(st, false);
+    }
+  }
+  bool ok = true;
+  // Media first, then the playlist naming them, then what left the window.
+  for (const auto& [name, body] : fresh) {
+    const bool w = write_atomic(m.dir, name, body, nullptr);
+    ok = ok && w;
+    if (w) m.written.insert(name);
+  }
+  if (playlist) ok = write_atomic(m.dir, "index.m3u8", {}, playlist.get()) && ok;
+  std::error_code ec;
+  for (auto it = m.written.begin(); it != m.written.end();) {
+    if (wanted.contains(*it)) {
+      ++it;
+      continue;
+    }
+    std::filesystem::remove(m.dir / *it, ec);
+    it = m.written.erase(it);
+  }
+  if (!ok && !m.failed) spdlog::warn("hls: cannot write files in {}", m.dir.string());
+  m.failed = m.failed || !ok;
 }
 
 // --- HlsOutput ---
@@ -239,8 +355,10 @@ void HlsRegistry::tick(TimePoint now) {
     for (const auto& s : stats) {
       std::string path = s.app + "/" + s.key;
       if (!s.live || entries_.contains(path)) continue;
-      auto out =
-          std::make_shared<HlsOutput>(s.app, s.key, std::make_shared<HlsStream>(config_.options));
+      auto hs = std::make_shared<HlsStream>(config_.options);
+      if (!config_.dir.empty() && safe_name(s.app) && safe_name(s.key))
+        hs->write_files_to((std::filesystem::path(config_.dir) / s.app / s.key).string());
+      auto out = std::make_shared<HlsOutput>(s.app, s.key, std::move(hs));
       entries_[path] = Entry{out, nullptr, {}};
       joining.emplace_back(path, out);
       names.emplace_back(s.app, s.key);
@@ -267,6 +385,7 @@ void HlsRegistry::tick(TimePoint now) {
 void HlsRegistry::drop(Entry& e, std::string_view why) {
   if (e.relay_stream) relay_.leave(e.relay_stream, e.output->id(), why);
   e.output->close();
+  e.output->stream()->remove_files();
 }
 
 void HlsRegistry::stop() {

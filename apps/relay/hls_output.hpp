@@ -30,6 +30,7 @@
 #include "rtmp/media/hls_segmenter.hpp"
 
 #include <chrono>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -45,6 +46,11 @@ struct HlsConfig {
   // How long a stream's HLS output stays after its publisher left (players finish the
   // window, a quick republish continues the same playlist). 0: one window of segments.
   std::chrono::milliseconds linger{0};
+  // Also write every init, segment, part and playlist to DIR/APP/KEY/ (write to a temporary
+  // name, then rename: a reader never sees a partial file), for nginx or a CDN to serve;
+  // files that left the window are removed, and the directory's files when the stream is
+  // dropped. Empty: memory only. The writes happen on the publisher's thread.
+  std::string dir;
 };
 
 // One stream's segments and playlists, as the HTTP layer sees them.
@@ -87,8 +93,14 @@ class HlsStream {
   void discontinuity(std::int64_t wall_ms);
   void end(std::int64_t wall_ms);
   void notify();  // calls the subscribers if the state changed; outside every lock
+  // Mirrors the files to `dir` from now on (see HlsConfig::dir); remove_files() deletes them.
+  void write_files_to(std::string dir);
+  void remove_files();
 
  private:
+  struct Mirror;
+  void sync_files();
+
   mutable std::mutex mutex_;
   hls::Segmenter segmenter_;
   hls::PlaylistCache cache_;
@@ -97,6 +109,8 @@ class HlsStream {
   std::mutex subscribers_mutex_;
   std::map<std::uint64_t, std::function<void()>> subscribers_;
   std::uint64_t next_handle_ = 1;
+  std::mutex mirror_mutex_;  // before mutex_
+  std::shared_ptr<Mirror> mirror_;
 };
 
 // The relay-internal player feeding one HlsStream.

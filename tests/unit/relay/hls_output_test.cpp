@@ -12,6 +12,8 @@
 #include <fstream>
 #include <iterator>
 
+#include <unistd.h>
+
 namespace rtmp::relay {
 namespace {
 
@@ -158,6 +160,49 @@ TEST_F(HlsOutputTest, RegistryFollowsTheRelaysLiveStreams) {
   hls.tick(t0 + std::chrono::seconds(7));
   EXPECT_FALSE(hls.find("live", "k"));
   EXPECT_EQ(relay.stream_count(), 0u);  // the relay forgot the stream once we left
+}
+
+TEST_F(HlsOutputTest, DirGetsTheFilesAndLosesThemWithTheStream) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("hls_output_test_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  Relay relay({});
+  HlsConfig cfg;
+  cfg.options = opts_;
+  cfg.options.window = 1;
+  cfg.linger = std::chrono::seconds(1);
+  cfg.dir = dir.string();
+  HlsRegistry hls(relay, cfg);
+  const auto t0 = Clock::now();
+  auto pub = std::make_shared<test::FakeSession>(1);
+  auto live = relay.publish(pub, "live", {1, "k", "live"}, t0, std::chrono::system_clock::now());
+  auto evil = relay.publish(std::make_shared<test::FakeSession>(2), "live", {1, "..", "live"}, t0,
+                            std::chrono::system_clock::now());
+  hls.tick(t0);
+  for (const auto& m : fixture_messages()) live.stream->on_message(1, m, t0);
+  const auto d = dir / "live" / "k";
+  for (const char* f : {"index.m3u8", "init.mp4", "seg1.m4s", "part1.0.m4s"})
+    EXPECT_TRUE(std::filesystem::exists(d / f)) << f;
+  // One segment in the window: segment 0 and its parts are gone.
+  EXPECT_FALSE(std::filesystem::exists(d / "seg0.m4s"));
+  EXPECT_FALSE(std::filesystem::exists(d / "part0.0.m4s"));
+  auto seg = hls.find("live", "k")->get("seg1.m4s", "");
+  std::ifstream f(d / "seg1.m4s", std::ios::binary);
+  const Bytes on_disk((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  Bytes in_memory;
+  for (const auto& b : seg.body) in_memory.insert(in_memory.end(), b->begin(), b->end());
+  EXPECT_EQ(on_disk, in_memory);
+  std::ifstream pl(d / "index.m3u8");
+  const std::string text((std::istreambuf_iterator<char>(pl)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(text, *hls.find("live", "k")->get("index.m3u8", "").text);
+  EXPECT_FALSE(std::filesystem::exists(dir / "live" / ".." / "index.m3u8"));
+
+  relay.unpublish(live.stream, 1, t0, "done");
+  relay.unpublish(evil.stream, 2, t0, "done");
+  hls.tick(t0 + std::chrono::seconds(1));
+  hls.tick(t0 + std::chrono::seconds(3));
+  EXPECT_FALSE(std::filesystem::exists(d));
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

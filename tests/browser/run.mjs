@@ -84,6 +84,13 @@ async function streamReady(mode, port) {
   return r.status === 200 && r.body.subarray(0, 3).toString() === 'FLV' ? `FLV ${r.body.length} bytes` : null;
 }
 
+// Throws when the server under test has exited (a crash shows at once, not as a time-out).
+function checkAlive(server) {
+  if (server && (server.exitCode !== null || server.signalCode !== null)) {
+    throw new Error(`rtmp-server exited during the test (code ${server.exitCode}, signal ${server.signalCode})`);
+  }
+}
+
 // When rtmp-server serves the player page itself (/player.html beside the streams), its files
 // must be the ones in apps/relay/www and node_modules. Returns failures; none when not served.
 async function checkServedPlayer(port, files, mode) {
@@ -122,14 +129,18 @@ async function main() {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rtmpcxx-browser-'));
   const [rtmpPort, httpPort, pagePort] = [await freePort(), await freePort(), await freePort()];
   const servers = [];
+  let server = null;
   try {
     if (a.standin) {
       if (a.mode.startsWith('hls')) startHlsWriter(path.join(tmp, 'hls'), a.mode.slice(4), SOURCE, log);
       servers.push(await startStandin(httpPort, path.join(tmp, 'hls'), SOURCE, log));
     } else {
-      await startServer(a, rtmpPort, httpPort, log);
+      server = await startServer(a, rtmpPort, httpPort, log);
     }
-    const ready = await waitFor(`${mediaUrl(a.mode, httpPort)} to serve media`, () => streamReady(a.mode, httpPort), 15000);
+    const ready = await waitFor(`${mediaUrl(a.mode, httpPort)} to serve media`, () => {
+      checkAlive(server);
+      return streamReady(a.mode, httpPort);
+    }, 15000);
     fs.appendFileSync(log, `ready:\n${ready}\n`);
     const files = playerFiles(WWW, a.modules);
     const served = a.standin ? [] : await checkServedPlayer(httpPort, files, a.mode);
@@ -143,6 +154,11 @@ async function main() {
     const image = pngStats(PNG, path.join(a.out, `${a.mode}.png`));
     const { failures, result } = checkRun(a.mode, run, image, { expectLowLatency: a.mode === 'hls-fmp4' && !a.standin });
     result.standin = !!a.standin;
+    try {
+      checkAlive(server);
+    } catch (e) {
+      failures.push(e.message);
+    }
     failures.push(...served);
     fs.writeFileSync(path.join(a.out, `${a.mode}.json`), JSON.stringify({ result, samples: run.samples }, null, 1));
     console.log(`RESULT ${JSON.stringify(result)}`);

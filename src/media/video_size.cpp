@@ -283,6 +283,30 @@ Result<VideoSize> av1_sequence_header_size(ByteView obus) {
   return Error(errc::malformed, "AV1: no sequence header OBU");
 }
 
+Result<VideoSize> vp9_frame_size(ByteView frame) {
+  RbspBits b(frame, 0, false);
+  const std::uint32_t marker = b.u(2);
+  const std::uint32_t low = b.u(1);  // profile_low_bit, then profile_high_bit
+  const std::uint32_t profile = low | b.u(1) << 1;
+  if (profile == 3) b.skip(1);  // reserved_zero
+  const bool show_existing = b.flag(), inter = b.flag();
+  b.skip(2);  // show_frame, error_resilient_mode
+  const std::uint32_t sync = b.u(24);
+  if (!b.ok()) return b.error("VP9 frame header");
+  if (marker != 2) return Error(errc::malformed, "VP9: frame_marker is not 2");
+  if (show_existing) return Error(errc::unsupported, "VP9: show_existing_frame");
+  if (inter) return Error(errc::unsupported, "VP9: not a key frame");
+  if (sync != 0x498342) return Error(errc::malformed, "VP9: bad frame_sync_code");
+  // color_config()
+  if (profile >= 2) b.skip(1);                            // ten_or_twelve_bit
+  const bool rgb = b.u(3) == 7;                           // color_space == CS_RGB
+  if (!rgb) b.skip(1);                                    // color_range
+  if (profile == 1 || profile == 3) b.skip(rgb ? 1 : 3);  // subsampling_x/y, reserved_zero
+  const std::uint64_t w = std::uint64_t(b.u(16)) + 1, h = std::uint64_t(b.u(16)) + 1;
+  if (!b.ok()) return b.error("VP9 frame header");
+  return VideoSize{static_cast<std::uint32_t>(w), static_cast<std::uint32_t>(h)};
+}
+
 Result<VideoSize> video_size(const Codec& codec) {
   if (const auto* avc = std::get_if<AvcConfig>(&codec.details)) {
     if (avc->sps.empty()) return Error(errc::malformed, "avcC: no SPS");

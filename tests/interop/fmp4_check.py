@@ -13,7 +13,7 @@ installed), whose delta-unit flags are the trun flags: per buffer size and key f
 Legacy fixtures (fixtures.py) are their own reference (FFmpeg reads FLV). Enhanced RTMP
 fixtures (enhanced_fixtures.py: HEVC, AV1, Opus), which FFmpeg 5.1 cannot read from FLV, are
 compared with ffprobe of the MP4 sources they were made from; tracks fmp4 does not carry
-(FLAC) are left out.
+(FLAC, AC-3) are left out.
 """
 
 import argparse
@@ -29,7 +29,7 @@ import enhanced_util as eu  # noqa: E402
 import rtmptest  # noqa: E402
 from rtmptest import TestFailure  # noqa: E402
 
-ENHANCED = ("hevc_opus", "av1_flac")
+ENHANCED = ("hevc_opus", "av1_flac", "vp9_ac3")
 
 
 class Skip(Exception):
@@ -72,7 +72,7 @@ def reference(args, name):
             streams.setdefault(s["codec_type"], s)
     tracks = {}
     for (kind, tid), frames in expected.items():
-        if tid == 0 and streams.get(kind, {}).get("codec_name") != "flac":
+        if tid == 0 and streams.get(kind, {}).get("codec_name") not in ("flac", "ac3"):
             tracks[kind] = [f._replace(nano=None) for f in frames]
     streams = {k: s for k, s in streams.items() if k in tracks}
     return tracks, streams
@@ -109,6 +109,9 @@ def check_codec_string(track, stream):
     elif codec == "av1":
         if not cs.startswith("av01.0.") or not cs.endswith(".08"):
             return "codec string %s for 8-bit Main profile AV1" % cs
+    elif codec == "vp9":
+        if not cs.startswith("vp09.00.") or not cs.endswith(".08"):
+            return "codec string %s for 8-bit profile 0 VP9" % cs
     elif codec == "aac":
         if stream["profile"] == "LC" and cs != "mp4a.40.2":
             return "codec string %s for AAC LC" % cs

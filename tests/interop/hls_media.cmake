@@ -24,7 +24,7 @@ if(TARGET rtmp-mux)
 endif()
 
 # Fragmented MP4 / CMAF: tests/tools/fmp4-dump + fmp4_check.py (ffprobe, and GStreamer's
-# qtdemux for the trun key flags); HEVC/AV1/Opus from the Enhanced RTMP fixtures.
+# qtdemux for the trun key flags); HEVC/AV1/VP9/Opus from the Enhanced RTMP fixtures.
 function(fmp4_check fixture setup)
   add_test(NAME interop.fmp4.${fixture}
     COMMAND ${Python3_EXECUTABLE} ${INTEROP_DIR}/fmp4_check.py
@@ -37,7 +37,7 @@ foreach(fixture h264_high_aac h264_baseline_aac mp3_only aac_only h264_only h264
   fmp4_check(${fixture} interop_fixtures)
 endforeach()
 if(TARGET rtmp-mux)
-  foreach(fixture hevc_opus av1_flac)
+  foreach(fixture hevc_opus av1_flac vp9_ac3)
     fmp4_check(${fixture} enhanced_fixtures)
   endforeach()
 endif()

@@ -32,6 +32,13 @@ Result<VideoSize> hevc_sps_size(ByteView sps);
 // errc::malformed (no sequence header OBU, bad OBU framing).
 Result<VideoSize> av1_sequence_header_size(ByteView obus);
 
+// `frame` is a VP9 frame (or superframe: its first frame) as carried in vp09 samples; a key
+// frame's uncompressed header (VP9 bitstream spec §6.2) gives frame_width/height. VP9 configs
+// carry no picture size, so muxers take it from the first key frame.
+// Errors: errc::truncated, errc::malformed (bad frame marker or sync code), errc::unsupported
+// (not a key frame, or show_existing_frame).
+Result<VideoSize> vp9_frame_size(ByteView frame);
+
 // From a Codec's parsed config: the first SPS of an AvcConfig / of the HevcConfig's SPS
 // array, or the Av1Config's configOBUs. errc::unsupported for other codecs (and for an
 // AV1 config announced by an MPEG-2 TS descriptor); errc::malformed when the config holds no

@@ -7,8 +7,9 @@
 // that fmp4 supports, and writes the init segment followed by one fragment per GOP (audio
 // only: one per second) into OUT.mp4. Timestamps are converted from milliseconds to the
 // track timescale with rounding; a sample lasts until the next one (the last one as long as
-// the one before it). Prints one JSON line: per track its codec, codec string, timescale,
-// picture size and sample count, and the number of fragments. Exit 1 on any error.
+// the one before it). VP9's picture size comes from its first key frame. Prints one JSON line: per
+// track its codec, codec string, timescale, picture size and sample count, and the number of
+// fragments. Exit 1 on any error.
 #include "rtmp/media/codec_string.hpp"
 #include "rtmp/media/demuxer.hpp"
 #include "rtmp/media/flv_file.hpp"
@@ -105,15 +106,16 @@ std::span<const fmp4::Sample> take(const TrackIn& t, std::size_t& from, std::int
   return std::span(t.samples).subspan(begin, from - begin);
 }
 
-std::string track_json(const TrackIn& t, std::uint32_t id) {
+std::string track_json(const TrackIn& t, const fmp4::Track& track) {
   const Codec& c = *t.codec;
   auto cs = codec_string(c);
-  std::string s = "{\"id\":" + std::to_string(id) + ",\"codec\":\"" + codec_name(c.id) +
+  std::string s = "{\"id\":" + std::to_string(track.id) + ",\"codec\":\"" + codec_name(c.id) +
                   "\",\"codec_string\":\"" + (cs ? *cs : "") +
                   "\",\"timescale\":" + std::to_string(t.timescale) +
                   ",\"samples\":" + std::to_string(t.samples.size());
   if (c.type == TrackType::video) {
-    auto size = video_size(c);
+    auto size =
+        track.width ? Result<VideoSize>(VideoSize{track.width, track.height}) : video_size(c);
     if (size)
       s += ",\"width\":" + std::to_string(size->width) +
            ",\"height\":" + std::to_string(size->height);
@@ -143,6 +145,15 @@ int main(int argc, char** argv) {
 
   std::vector<fmp4::Track> tracks;
   if (video.codec) tracks.push_back({1, *video.codec});
+  // VP9 configs carry no picture size: the first key frame's header has it.
+  if (video.codec && video.codec->id == CodecId::vp9) {
+    for (const auto& f : video.frames)
+      if (auto size =
+              f.key ? vp9_frame_size(f.data) : Result<VideoSize>(Error(errc::unsupported))) {
+        tracks[0].width = size->width, tracks[0].height = size->height;
+        break;
+      }
+  }
   if (audio.codec) tracks.push_back({2, *audio.codec});
   auto init = fmp4::init_segment(tracks);
   if (!init) die("init segment: " + init.error().message());
@@ -165,8 +176,8 @@ int main(int argc, char** argv) {
   os.write(reinterpret_cast<const char*>(out.data()), static_cast<std::streamsize>(out.size()));
   if (!os) die(std::string("cannot write ") + argv[2]);
   std::string json = "{\"fragments\":" + std::to_string(starts.size()) + ",\"tracks\":[";
-  if (video.codec) json += track_json(video, 1);
-  if (audio.codec) json += std::string(video.codec ? "," : "") + track_json(audio, 2);
+  if (video.codec) json += track_json(video, tracks.front());
+  if (audio.codec) json += std::string(video.codec ? "," : "") + track_json(audio, tracks.back());
   std::cout << json << "]}\n";
   return 0;
 }

@@ -68,6 +68,20 @@ TEST(VideoSize, WrongNalTypeIsMalformed) {
   EXPECT_EQ(h264_sps_size(hex("676400280000000000")).error().code, errc::malformed);
 }
 
+TEST(VideoSize, Vp9KeyFrameHeader) {
+  // First bytes of a libvpx-vp9 key frame (profile 0, 322x182).
+  const Bytes key = hex("824983420014100b560638241c184a000b905fc9f7fbfc9f");
+  EXPECT_EQ(vp9_frame_size(key).value(), (VideoSize{322, 182}));
+  for (std::size_t n = 0; n < 8; ++n)
+    EXPECT_EQ(vp9_frame_size(ByteView(key).first(n)).error().code, errc::truncated) << n;
+  Bytes inter = key;
+  inter[0] |= 0x04;  // frame_type 1
+  EXPECT_EQ(vp9_frame_size(inter).error().code, errc::unsupported);
+  Bytes bad_sync = key;
+  bad_sync[1] ^= 0xFF;
+  EXPECT_EQ(vp9_frame_size(bad_sync).error().code, errc::malformed);
+}
+
 TEST(VideoSize, FromCodecDetails) {
   const Bytes avcc =
       hex("0164001fffe1001a6764001facd9405005bb011000000300100000030320f183196001000668ebe3cb22c0");

@@ -186,6 +186,43 @@ TEST(Server, PortZeroPicksAPortAndAddressInUseIsReported) {
   EXPECT_EQ(b.error().code, errc::address_in_use);
 }
 
+TEST(Server, DefaultPortIs1935) {
+  ServerOptions o;
+  EXPECT_EQ(o.port, 1935);
+  Record r;
+  auto def = options(r);
+  def.port = ServerOptions{}.port;
+  auto s = Server::start(std::move(def));
+  if (!s && s.error().code == errc::address_in_use) GTEST_SKIP() << "1935 is taken here";
+  ASSERT_TRUE(s) << s.error().message();
+  EXPECT_EQ((*s)->port(), 1935);
+  BlockingClient c(1935);
+  c.publish("k");
+  EXPECT_EQ(c.statuses.back(), "NetStream.Publish.Start");
+}
+
+TEST(Server, HandlerOptionsReachEveryHandler) {
+  Record r;
+  auto o = options(r);
+  o.handler_options = std::string("from the options");
+  std::atomic<int> made{0};
+  o.handler = [&](const std::any& opts) {
+    const auto* text = std::any_cast<std::string>(&opts);
+    r.add("options " + (text ? *text : std::string("missing")));
+    ++made;
+    return std::make_unique<TestHandler>(r);
+  };
+  auto s = Server::start(std::move(o));
+  ASSERT_TRUE(s);
+  BlockingClient a((*s)->port());
+  a.publish("a");
+  BlockingClient b((*s)->port());
+  b.publish("b");
+  EXPECT_EQ(made.load(), 2);
+  std::lock_guard lock(r.mutex);
+  EXPECT_EQ(std::count(r.events.begin(), r.events.end(), "options from the options"), 2);
+}
+
 TEST(Server, StartStopStartAgain) {
   Record r;
   for (int i = 0; i < 3; ++i) {

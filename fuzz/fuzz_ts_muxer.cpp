@@ -1,7 +1,8 @@
 // rtmp::ts::Muxer fed arbitrary codec configs and samples, then its output re-parsed by a
 // small TS walker: whole 188-byte packets with the sync byte, known PIDs, adaptation fields
-// that fit, continuity counters +1 mod 16 per PID on every packet, PAT/PMT CRCs that check,
-// and every PES starting with a start code. Any violation aborts.
+// that fit, continuity counters +1 mod 16 per PID on payload packets (repeated on PCR-only
+// ones), PAT/PMT CRCs that check, and every PES starting with a start code. Any violation
+// aborts.
 #include "media/ts_packetizer.hpp"
 #include "rtmp/media/ts_muxer.hpp"
 
@@ -105,10 +106,15 @@ struct Walker {
       check(pid == rtmp::ts::pat_pid || pid == rtmp::ts::pmt_pid || pid == rtmp::ts::video_pid ||
             pid == rtmp::ts::audio_pid);
       const int afc = p[3] >> 4 & 3;
-      check(afc & 1);  // this muxer never sends adaptation-only packets
+      check(afc != 0);
       const std::uint8_t counter = p[3] & 0x0F;
-      if (cc[pid]) check(counter == ((*cc[pid] + 1) & 0x0F));
+      // Only packets with payload advance the counter; the others repeat it.
+      if (cc[pid]) check(counter == ((*cc[pid] + ((afc & 1) ? 1 : 0)) & 0x0F));
       cc[pid] = counter;
+      if (afc == 2) {  // only PCR-only packets on the video PID come without payload
+        check(pid == rtmp::ts::video_pid && !start && p[4] == 183 && (p[5] & 0x10));
+        continue;
+      }
       std::size_t pos = 4;
       if (afc & 2) {
         check(p[4] <= 182);  // leaves at least one payload byte

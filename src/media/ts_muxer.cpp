@@ -182,6 +182,13 @@ void Muxer::write_audio(const AudioSample& s, Bytes& out) {
     es_.insert(es_.end(), h->begin(), h->end());
   }
   es_.insert(es_.end(), s.data.begin(), s.data.end());
+  // A gap in the video (or none yet) must not stop the clock: 13818-1 §2.7.2 wants a PCR at
+  // least every 100 ms. The audio frame's time is the best clock value at hand.
+  if (has_video() && (!pcr_sent_ || s.timestamp - last_pcr_ms_ >= pcr_gap_ms)) {
+    write_pcr_packet(video_pid, video_.cc, to_90khz(s.timestamp), out);
+    pcr_sent_ = true;
+    last_pcr_ms_ = s.timestamp;
+  }
   // Every audio frame is a random access point; it matters when audio carries the PCR.
   write_pes(audio_, audio_pid, false, s.timestamp, s.timestamp, !has_video(), out);
 }
@@ -198,7 +205,11 @@ void Muxer::write_pes(Track& t, std::uint16_t pid, bool video, std::int64_t pts_
   pes_.insert(pes_.end(), es_.begin(), es_.end());
   FirstPacket first;
   first.random_access = keyframe;
-  if (pid == pcr_pid()) first.pcr = *f.dts;  // the T-STD clock reaches this DTS as it arrives
+  if (pid == pcr_pid()) {
+    first.pcr = *f.dts;  // the T-STD clock reaches this DTS as the frame arrives
+    pcr_sent_ = true;
+    last_pcr_ms_ = dts_ms;
+  }
   write_pes_packets(pid, t.cc, first, pes_, out);
 }
 

@@ -29,6 +29,17 @@ void put_header(Bytes& out, std::uint16_t pid, bool unit_start, bool has_af, std
   cc = static_cast<std::uint8_t>((cc + 1) & 0x0F);
 }
 
+// program_clock_reference: 33-bit base, 6 reserved bits, 9-bit extension (0).
+void put_pcr(Bytes& out, std::uint64_t pcr) {
+  const std::uint64_t b = pcr & pts_mask;
+  out.push_back(static_cast<std::uint8_t>(b >> 25));
+  out.push_back(static_cast<std::uint8_t>(b >> 17));
+  out.push_back(static_cast<std::uint8_t>(b >> 9));
+  out.push_back(static_cast<std::uint8_t>(b >> 1));
+  out.push_back(static_cast<std::uint8_t>((b & 1) << 7 | 0x7E));
+  out.push_back(0x00);
+}
+
 // Bytes the adaptation field takes for these fields, before any stuffing; 0 = none needed.
 std::size_t af_base(const FirstPacket* f) {
   if (!f || (!f->random_access && !f->pcr)) return 0;
@@ -53,16 +64,7 @@ std::size_t put_packet(Bytes& out, std::uint16_t pid, std::uint8_t& cc, bool uni
       if (f && f->random_access) flags |= 0x40;
       if (f && f->pcr) flags |= 0x10;
       out.push_back(flags);
-      if (f && f->pcr) {
-        const std::uint64_t b = *f->pcr & pts_mask;
-        out.push_back(static_cast<std::uint8_t>(b >> 25));
-        out.push_back(static_cast<std::uint8_t>(b >> 17));
-        out.push_back(static_cast<std::uint8_t>(b >> 9));
-        out.push_back(static_cast<std::uint8_t>(b >> 1));
-        // Last base bit, 6 reserved bits, 9-bit extension (0).
-        out.push_back(static_cast<std::uint8_t>((b & 1) << 7 | 0x7E));
-        out.push_back(0x00);
-      }
+      if (f && f->pcr) put_pcr(out, *f->pcr);
       const std::size_t fill = af_len - (base == 0 ? 1 : base - 1);
       out.insert(out.end(), fill, 0xFF);
     }
@@ -85,6 +87,18 @@ void write_section(std::uint16_t pid, std::uint8_t& cc, ByteView section, Bytes&
   const std::size_t n = std::min(section.size(), max_payload - 1);
   out.insert(out.end(), section.begin(), section.begin() + static_cast<std::ptrdiff_t>(n));
   out.insert(out.end(), max_payload - 1 - n, 0xFF);
+}
+
+void write_pcr_packet(std::uint16_t pid, std::uint8_t cc, std::uint64_t pcr, Bytes& out) {
+  out.push_back(sync_byte);
+  out.push_back(static_cast<std::uint8_t>(pid >> 8 & 0x1F));
+  out.push_back(static_cast<std::uint8_t>(pid));
+  // adaptation_field_control 10: no payload, so the counter repeats the last one sent.
+  out.push_back(static_cast<std::uint8_t>(0x20 | ((cc - 1) & 0x0F)));
+  out.push_back(static_cast<std::uint8_t>(max_payload - 1));  // the whole packet
+  out.push_back(0x10);                                        // PCR_flag
+  put_pcr(out, pcr);
+  out.insert(out.end(), max_payload - 2 - 6, 0xFF);
 }
 
 std::array<std::uint8_t, 5> encode_timestamp(std::uint8_t prefix, std::uint64_t ts) noexcept {

@@ -49,6 +49,11 @@ struct FirstPacket {
 void write_pes_packets(std::uint16_t pid, std::uint8_t& cc, const FirstPacket& first, ByteView pes,
                        Bytes& out);
 
+// One adaptation-field-only packet carrying a PCR (base `pcr`, 90 kHz), for when the PCR
+// PID has no PES due. `cc` is the PID's next counter: a packet without payload repeats the
+// previous value (13818-1 §2.4.3.3), so it is not changed.
+void write_pcr_packet(std::uint16_t pid, std::uint8_t cc, std::uint64_t pcr, Bytes& out);
+
 // 13818-1 §2.4.3.7 PTS/DTS field: 4-bit prefix, 33 bits in 3+15+15 with marker bits.
 std::array<std::uint8_t, 5> encode_timestamp(std::uint8_t prefix, std::uint64_t ts) noexcept;
 

@@ -3,7 +3,8 @@
 //
 // Sans-IO: frames in, 188-byte packets appended to a caller buffer out. Layout:
 //   PAT on PID 0, PMT on PID 0x1000 (program 1), video on PID 0x100, audio on PID 0x101;
-//   the PCR travels on the video PID, or on the audio PID for audio-only programs.
+//   the PCR travels on the video PID, or on the audio PID for audio-only programs. Packets
+//   without payload: only the PCR-only packets write_audio() may add on the video PID.
 // Every frame is one PES. Timestamps are ms (int64, unwrapped) and become 90 kHz values
 // wrapped at 2^33, with no offset: a frame at t ms has PTS t * 90.
 //
@@ -62,8 +63,12 @@ class Muxer {
   // written up to the bad unit and counted in malformed_frames().
   void write_video(const VideoSample& s, Bytes& out);
 
-  // One PES with PTS only: AAC with a 7-byte ADTS header, MP3 as is. Ignored without an
-  // audio track, when s.codec differs from it, or (counted) for AAC frames above 8184 bytes.
+  // One PES with PTS only: AAC with a 7-byte ADTS header, MP3 as is. With a video track,
+  // first a PCR-only packet on the video PID when its last PCR is 60 ms or more older than
+  // s.timestamp (or there was none), so the clock runs through gaps in the video: with
+  // audio frames of up to 40 ms (AAC/MP3 at 32 kHz and above), PCRs stay within 100 ms. Ignored
+  // without an audio track, when s.codec differs from it, or (counted) for AAC frames above 8184
+  // bytes.
   void write_audio(const AudioSample& s, Bytes& out);
 
   bool has_video() const noexcept { return video_.stream_type != 0; }
@@ -100,6 +105,10 @@ class Muxer {
   Bytes pes_;      // scratch: PES header + es_
   Bytes section_;  // scratch: PAT / PMT section
   std::uint64_t malformed_ = 0;
+  // PCR-only packet threshold; plus one audio frame it stays under 13818-1's 100 ms.
+  static constexpr std::int64_t pcr_gap_ms = 60;
+  bool pcr_sent_ = false;
+  std::int64_t last_pcr_ms_ = 0;  // time of the last PCR (unwrapped ms)
 };
 
 }  // namespace rtmp::ts

@@ -52,6 +52,7 @@ struct Packet {
   std::uint8_t cc = 0;
   bool random_access = false;
   std::optional<std::uint64_t> pcr;
+  bool has_payload = true;
   Bytes payload;
 };
 
@@ -81,8 +82,13 @@ std::vector<Packet> parse(const Bytes& ts) {
       }
       pos = 5 + len;
     }
-    EXPECT_TRUE(afc & 1) << "every packet of this muxer has a payload";
-    k.payload.assign(p + pos, p + packet_size);
+    k.has_payload = afc & 1;
+    if (!k.has_payload) {
+      EXPECT_EQ(p[4], 183) << "an adaptation-only packet is all adaptation field";
+      EXPECT_TRUE(k.pcr) << "this muxer sends adaptation-only packets for the PCR only";
+    }
+    EXPECT_NE(afc, 0);
+    if (k.has_payload) k.payload.assign(p + pos, p + packet_size);
     out.push_back(std::move(k));
   }
   return out;
@@ -114,10 +120,12 @@ std::vector<Pes> pes_of(const std::vector<Packet>& packets, std::uint16_t pid) {
   std::optional<std::uint8_t> cc;
   for (const auto& k : packets) {
     if (k.pid != pid) continue;
+    // Only packets with payload advance the counter (13818-1 §2.4.3.3).
     if (cc) {
-      EXPECT_EQ(k.cc, (*cc + 1) & 0x0F);
+      EXPECT_EQ(k.cc, k.has_payload ? (*cc + 1) & 0x0F : *cc);
     }
     cc = k.cc;
+    if (!k.has_payload) continue;
     if (k.unit_start) {
       raw.emplace_back();
       out.emplace_back();
@@ -426,6 +434,43 @@ TEST(TsMuxer, MismatchedAndMalformedFrames) {
   auto pes = pes_of(parse(out), video_pid);
   ASSERT_EQ(pes.size(), 1u);
   EXPECT_EQ(pes[0].payload, cat({aud, sc, bytes({0x41})}));
+}
+
+// PCR values (90 kHz) on `pid`, in stream order: in PES packets and PCR-only packets.
+std::vector<std::uint64_t> pcrs_of(const std::vector<Packet>& packets, std::uint16_t pid) {
+  std::vector<std::uint64_t> out;
+  for (const auto& k : packets)
+    if (k.pid == pid && k.pcr) out.push_back(*k.pcr);
+  return out;
+}
+
+TEST(TsMuxer, PcrRunsThroughAGapInTheVideo) {
+  Streams st;
+  Muxer m;
+  ASSERT_TRUE(m.set_codec(st.avc()));
+  ASSERT_TRUE(m.set_codec(Streams::aac()));
+  Bytes out;
+  m.write_tables(out);
+  // Audio before the first video frame, then a keyframe at 0 ms, then 1 s of audio alone
+  // (every 21 ms), then a frame at 1000 ms.
+  m.write_audio(AudioSample::from_data(CodecId::aac, -40, bytes({1, 2})), out);
+  m.write_video(video(0, 0, true, bytes({0, 0, 0, 1, 0x65})), out);
+  for (std::int64_t t = 0; t < 1000; t += 21)
+    m.write_audio(AudioSample::from_data(CodecId::aac, t, bytes({1, 2})), out);
+  m.write_video(video(1000, 1000, false, bytes({0, 0, 0, 1, 0x41})), out);
+  const auto packets = parse(out);
+  const auto pcrs = pcrs_of(packets, video_pid);
+  ASSERT_GE(pcrs.size(), 12u);
+  EXPECT_EQ(pcrs.front(), Muxer::to_90khz(-40)) << "the clock starts with the first audio";
+  for (std::size_t i = 2; i < pcrs.size(); ++i) {
+    EXPECT_GT(pcrs[i], pcrs[i - 1]);
+    EXPECT_LE(pcrs[i] - pcrs[i - 1], 100u * 90) << "PCR " << i;
+  }
+  EXPECT_TRUE(pcrs_of(packets, audio_pid).empty()) << "the PMT names the video PID";
+  // The PCR-only packets did not disturb the video PES (pes_of checks the counters).
+  const auto pes = pes_of(packets, video_pid);
+  ASSERT_EQ(pes.size(), 2u);
+  EXPECT_EQ(pes[1].pts, std::optional<std::uint64_t>(90000));
 }
 
 TEST(TsMuxer, SteadyStateAllocatesNothing) {

@@ -94,7 +94,8 @@ class Handler {
   // connection themselves right after deleteStream, so nothing lingers.
   virtual bool on_delete_stream(std::uint32_t /*stream_id*/) { return true; }
   // The connection ended: errc::closed for a clean close by the peer, errc::timeout,
-  // errc::io_error (reset), a protocol errc, or errc::closed with "server stopping".
+  // errc::io_error (reset), a protocol errc, errc::closed with "server stopping", or
+  // errc::handler_error when one of this handler's callbacks threw.
   virtual void on_disconnect(const Error& /*reason*/) {}
 
   // The session this handler serves (valid from on_connect on).

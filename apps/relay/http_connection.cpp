@@ -1,6 +1,7 @@
 #include "relay/http_connection.hpp"
 
 #include "relay/http_flv_serve.hpp"
+#include "relay/http_hls.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio.hpp>
@@ -88,6 +89,34 @@ asio::awaitable<bool> write_reply(beast::tcp_stream& stream, const HttpRequest& 
   co_return !ec && keep;
 }
 
+// The --on-play check: call=play, protocol, name with the query (token) kept.
+asio::awaitable<Decision> authorize_play(const HttpContext& ctx, const HttpRequest& req,
+                                         const HttpTarget& t, const std::string& peer,
+                                         std::string_view protocol, std::uint64_t id) {
+  const auto& auth = ctx.relay.config().authorize;
+  if (!auth) co_return Decision::accept();
+  auto ex = co_await asio::this_coro::executor;
+  struct Wait {
+    explicit Wait(const asio::any_io_executor& e) : timer(e) {}
+    asio::steady_timer timer;
+    std::optional<Decision> decision;
+  };
+  auto w = std::make_shared<Wait>(ex);
+  w->timer.expires_at(asio::steady_timer::time_point::max());
+  const std::string name = t.query.empty() ? t.key : t.key + "?" + t.query;
+  const std::string tc_url = "http://" + std::string(req[http::field::host]) + "/" + t.app;
+  RelayConfig::AuthQuery q{"play", t.app, name, peer, tc_url, id, std::string(protocol)};
+  const bool asked = auth(q, [w, ex](Decision d) {
+    asio::post(ex, [w, d = std::move(d)]() mutable {
+      w->decision = std::move(d);
+      w->timer.cancel();
+    });
+  });
+  if (!asked) co_return Decision::accept();
+  while (!w->decision) co_await w->timer.async_wait(use_tuple);
+  co_return *w->decision;
+}
+
 asio::awaitable<void> serve_http_connection(tcp::socket socket, std::shared_ptr<HttpContext> ctx) {
   ConnectionCount count(*ctx);
   beast::tcp_stream stream(std::move(socket));
@@ -109,14 +138,16 @@ asio::awaitable<void> serve_http_connection(tcp::socket socket, std::shared_ptr<
       spdlog::warn("http: {}: closed: unreadable request: {}", peer, ec.message());
       HttpRequest dummy;
       dummy.version(11);
-      co_await write_reply(stream, dummy, *ctx, read_error_reply(ec), false);
+      const HttpReply reply = read_error_reply(ec);  // named: see write_reply's callers
+      co_await write_reply(stream, dummy, *ctx, reply, false);
       break;
     }
     if (ec) break;  // closed or reset
     HttpRequest req = parser.release();
     const std::string_view method(req.method_string()), target_text(req.target());
     if (req.method() == http::verb::options) {
-      if (!co_await write_reply(stream, req, *ctx, preflight_reply())) break;
+      const HttpReply reply = preflight_reply();
+      if (!co_await write_reply(stream, req, *ctx, reply)) break;
       continue;
     }
     HttpTarget target = parse_target(target_text);
@@ -128,7 +159,7 @@ asio::awaitable<void> serve_http_connection(tcp::socket socket, std::shared_ptr<
         reply = {400, text_plain, "bad request target\n"};
         break;
       case HttpTarget::Kind::stats:
-        reply = ctx->stats(method, target_text);
+        reply = stats_reply(*ctx, method, target_text);
         break;
       case HttpTarget::Kind::flv:
         if (!get) {
@@ -142,8 +173,12 @@ asio::awaitable<void> serve_http_connection(tcp::socket socket, std::shared_ptr<
         co_await serve_http_flv(stream, req, target, ctx, peer);
         co_return;
       case HttpTarget::Kind::hls:
-        reply = {404, text_plain, "HLS is not enabled\n"};
-        break;
+        if (!get) {
+          reply = {405, text_plain, "only GET\n"};
+          break;
+        }
+        if (!co_await serve_hls(stream, req, target, ctx, peer)) co_return;
+        continue;
       case HttpTarget::Kind::not_found:
         reply = {404, text_plain, "not found\n"};
         break;

@@ -3,6 +3,8 @@
 // http_flv_serve. Internal to the HTTP server.
 #pragma once
 
+#include "relay/hls_clients.hpp"
+#include "relay/hls_output.hpp"
 #include "relay/http_request.hpp"
 #include "relay/http_server.hpp"
 
@@ -18,10 +20,13 @@
 namespace rtmp::relay {
 
 struct HttpContext {
-  HttpContext(HttpOptions o, Relay& r) : options(std::move(o)), relay(r), stats(stats_routes(r)) {}
+  HttpContext(HttpOptions o, Relay& r, HlsRegistry* h) : options(std::move(o)), relay(r), hls(h) {}
   const HttpOptions options;
   Relay& relay;
-  HttpRoutes stats;
+  HlsRegistry* hls;  // null: no HLS
+  HlsClients hls_clients;
+  // Bytes written to HTTP players, by protocol.
+  std::atomic<std::uint64_t> bytes_http_flv{0}, bytes_ws_flv{0}, bytes_hls{0};
   std::atomic<std::size_t> connections{0};
   std::atomic<bool> stopped{false};
 };
@@ -33,10 +38,21 @@ boost::asio::awaitable<void> serve_http_connection(boost::asio::ip::tcp::socket 
                                                    std::shared_ptr<HttpContext> ctx);
 
 // Writes a small complete response (CORS and Server headers added). False when the write
-// failed or the connection is not to be kept alive.
+// failed or the connection is not to be kept alive. Pass a named HttpReply, not a temporary
+// built in the co_await expression: GCC 12 frees such temporaries wrongly across suspension.
 boost::asio::awaitable<bool> write_reply(boost::beast::tcp_stream& stream, const HttpRequest& req,
                                          const HttpContext& ctx, const HttpReply& reply,
                                          bool keep_alive = true);
+
+// /api/streams and /metrics with the HTTP players' share: players by protocol, HLS viewers,
+// bytes written by protocol (http_server.cpp).
+HttpReply stats_reply(HttpContext& ctx, std::string_view method, std::string_view target);
+
+// The --on-play check (call=play, `protocol`, the name with the query and its token kept).
+// Accepts at once when no check is configured.
+boost::asio::awaitable<Decision> authorize_play(const HttpContext& ctx, const HttpRequest& req,
+                                                const HttpTarget& t, const std::string& peer,
+                                                std::string_view protocol, std::uint64_t id);
 
 // "ip:port" of the peer ("?" when unknown).
 std::string peer_address(const boost::beast::tcp_stream& stream);

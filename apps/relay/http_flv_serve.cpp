@@ -43,40 +43,12 @@ std::shared_ptr<FlvPlayer> make_player(const std::shared_ptr<FlvIo>& io,
   });
 }
 
-// The --on-play check: call=play, protocol, name with the query (token) kept.
-asio::awaitable<Decision> authorize(const HttpContext& ctx, const HttpRequest& req,
-                                    const HttpTarget& t, const std::string& peer,
-                                    std::string_view protocol, std::uint64_t id) {
-  const auto& auth = ctx.relay.config().authorize;
-  if (!auth) co_return Decision::accept();
-  auto ex = co_await asio::this_coro::executor;
-  struct Wait {
-    explicit Wait(const asio::any_io_executor& e) : timer(e) {}
-    asio::steady_timer timer;
-    std::optional<Decision> decision;
-  };
-  auto w = std::make_shared<Wait>(ex);
-  w->timer.expires_at(asio::steady_timer::time_point::max());
-  const std::string name = t.query.empty() ? t.key : t.key + "?" + t.query;
-  const std::string tc_url = "http://" + std::string(req[http::field::host]) + "/" + t.app;
-  RelayConfig::AuthQuery q{"play", t.app, name, peer, tc_url, id, std::string(protocol)};
-  const bool asked = auth(q, [w, ex](Decision d) {
-    asio::post(ex, [w, d = std::move(d)]() mutable {
-      w->decision = std::move(d);
-      w->timer.cancel();
-    });
-  });
-  if (!asked) co_return Decision::accept();
-  while (!w->decision) co_await w->timer.async_wait(use_tuple);
-  co_return *w->decision;
-}
-
 // Checks and joins; on refusal answers the request and returns no stream.
 asio::awaitable<std::shared_ptr<Stream>> join(beast::tcp_stream& stream, const HttpRequest& req,
                                               const HttpTarget& t, HttpContext& ctx,
                                               const std::string& peer, std::string_view protocol,
                                               const std::shared_ptr<FlvPlayer>& player) {
-  Decision d = co_await authorize(ctx, req, t, peer, protocol, player->id());
+  Decision d = co_await authorize_play(ctx, req, t, peer, protocol, player->id());
   unsigned status = 403;
   if (d.accepted) {
     auto joined = ctx.relay.play(player, t.app, PlayInfo{1, t.key, -2, -1, true}, Clock::now(),
@@ -86,7 +58,9 @@ asio::awaitable<std::shared_ptr<Stream>> join(beast::tcp_stream& stream, const H
     status = d.code == "NetStream.Play.Failed" ? 415 : 404;
   }
   spdlog::info("http: {}: {} {}/{} refused: {}", peer, protocol, t.app, t.key, d.description);
-  co_await write_reply(stream, req, ctx, {status, text_plain, d.description + "\n"}, false);
+  // Named, not a temporary in the co_await: GCC 12 mishandles those across suspension.
+  const HttpReply reply{status, text_plain, d.description + "\n"};
+  co_await write_reply(stream, req, ctx, reply, false);
   co_return nullptr;
 }
 
@@ -192,6 +166,7 @@ asio::awaitable<void> serve_http_flv(beast::tcp_stream& stream, const HttpReques
         [&](std::vector<asio::const_buffer>& bufs) -> asio::awaitable<boost::system::error_code> {
       auto out = use_chunks ? chunked(bufs, size) : bufs;
       auto [ec, n] = co_await asio::async_write(stream.socket(), out, use_tuple);
+      ctx->bytes_http_flv += n;
       co_return ec;
     };
     std::vector<asio::const_buffer> first{asio::buffer(head)};
@@ -251,6 +226,7 @@ asio::awaitable<void> serve_ws_flv(beast::tcp_stream stream, HttpRequest req, Ht
     auto send =
         [&](std::vector<asio::const_buffer>& bufs) -> asio::awaitable<boost::system::error_code> {
       auto [ec, n] = co_await ws.async_write(bufs, use_tuple);
+      ctx->bytes_ws_flv += n;
       co_return ec;
     };
     std::vector<asio::const_buffer> first{asio::buffer(head)};

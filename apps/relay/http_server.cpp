@@ -4,8 +4,12 @@
 #include "relay/http_metrics.hpp"
 #include "relay/stats_json.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio.hpp>
+#include <nlohmann/json.hpp>
+
+#include <map>
 
 namespace rtmp::relay {
 
@@ -13,19 +17,94 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
+namespace {
+
+constexpr const char* protocols[] = {"rtmp", "http-flv", "ws-flv", "internal"};
+
+// HTTP players name their protocol in their remote address ("http-flv://1.2.3.4:5");
+// the relay's own players (HLS output, pushes) theirs ("hls:live/k", "push:rtmp://...").
+const char* protocol_of(const PlayerStats& p) {
+  for (const char* proto : {"http-flv", "ws-flv"})
+    if (p.remote.starts_with(std::string(proto) + "://")) return proto;
+  if (p.remote.starts_with("hls:") || p.remote.starts_with("push:")) return "internal";
+  return "rtmp";
+}
+
+std::map<std::string, std::size_t> players_by_protocol(const StreamStats& s) {
+  std::map<std::string, std::size_t> n;
+  for (const char* p : protocols) n[p] = 0;
+  for (const auto& p : s.player_list) ++n[protocol_of(p)];
+  return n;
+}
+
+// Bytes queued to the current players by protocol, and HLS bytes served for the stream.
+std::map<std::string, std::uint64_t> bytes_by_protocol(const StreamStats& s, HttpContext& ctx) {
+  std::map<std::string, std::uint64_t> n;
+  for (const char* p : protocols) n[p] = 0;
+  for (const auto& p : s.player_list) n[protocol_of(p)] += p.bytes_sent;
+  n["hls"] = ctx.hls_clients.bytes(s.app + "/" + s.key);
+  return n;
+}
+
+// The stats with what only the HTTP server knows added (ctx null: the relay's alone).
+HttpReply stats_answer(const Relay& relay, HttpContext* ctx, std::string_view method,
+                       std::string_view target) {
+  auto path = target.substr(0, target.find('?'));
+  if (path != "/api/streams" && path != "/metrics")
+    return {404, "text/plain; charset=utf-8", "not found\n"};
+  if (method != "GET" && method != "HEAD") return {405, "text/plain; charset=utf-8", "only GET\n"};
+  const auto now = Clock::now();
+  auto stats = relay.stats(now);
+  std::vector<std::size_t> viewers;
+  for (const auto& s : stats)
+    viewers.push_back(ctx ? ctx->hls_clients.viewers(s.app + "/" + s.key, now) : 0);
+  if (path == "/metrics") {
+    std::string text = to_prometheus(stats, relay.connections());
+    if (!ctx) return {200, "text/plain; version=0.0.4; charset=utf-8", std::move(text)};
+    text += "# HELP rtmp_stream_hls_viewers Client addresses that fetched HLS in the last 30 s.\n";
+    text += "# TYPE rtmp_stream_hls_viewers gauge\n";
+    for (std::size_t i = 0; i < stats.size(); ++i)
+      text +=
+          fmt::format("rtmp_stream_hls_viewers{{app=\"{}\",key=\"{}\"}} {}\n",
+                      prometheus_label(stats[i].app), prometheus_label(stats[i].key), viewers[i]);
+    text += "# HELP rtmp_stream_players_by_protocol Players now, by protocol.\n";
+    text += "# TYPE rtmp_stream_players_by_protocol gauge\n";
+    for (const auto& s : stats)
+      for (const auto& [proto, n] : players_by_protocol(s))
+        text += fmt::format(
+            "rtmp_stream_players_by_protocol{{app=\"{}\",key=\"{}\",protocol=\"{}\"}} {}\n",
+            prometheus_label(s.app), prometheus_label(s.key), proto, n);
+    text += "# HELP rtmp_http_sent_bytes_total Bytes written to HTTP players, by protocol.\n";
+    text += "# TYPE rtmp_http_sent_bytes_total counter\n";
+    text += fmt::format("rtmp_http_sent_bytes_total{{protocol=\"http-flv\"}} {}\n",
+                        ctx->bytes_http_flv.load());
+    text += fmt::format("rtmp_http_sent_bytes_total{{protocol=\"ws-flv\"}} {}\n",
+                        ctx->bytes_ws_flv.load());
+    text +=
+        fmt::format("rtmp_http_sent_bytes_total{{protocol=\"hls\"}} {}\n", ctx->bytes_hls.load());
+    return {200, "text/plain; version=0.0.4; charset=utf-8", std::move(text)};
+  }
+  auto j = to_json(stats);
+  if (ctx) {
+    for (std::size_t i = 0; i < stats.size(); ++i) {
+      j["streams"][i]["hls_viewers"] = viewers[i];
+      j["streams"][i]["players_by_protocol"] = players_by_protocol(stats[i]);
+      j["streams"][i]["bytes_out_by_protocol"] = bytes_by_protocol(stats[i], *ctx);
+    }
+  }
+  return {200, "application/json", j.dump(2) + "\n"};
+}
+
+}  // namespace
+
 HttpRoutes stats_routes(const Relay& relay) {
-  return [&relay](std::string_view method, std::string_view target) -> HttpReply {
-    auto path = target.substr(0, target.find('?'));
-    if (path != "/api/streams" && path != "/metrics")
-      return {404, "text/plain; charset=utf-8", "not found\n"};
-    if (method != "GET" && method != "HEAD")
-      return {405, "text/plain; charset=utf-8", "only GET\n"};
-    auto stats = relay.stats(Clock::now());
-    if (path == "/metrics")
-      return {200, "text/plain; version=0.0.4; charset=utf-8",
-              to_prometheus(stats, relay.connections())};
-    return {200, "application/json", to_json(stats).dump(2) + "\n"};
+  return [&relay](std::string_view method, std::string_view target) {
+    return stats_answer(relay, nullptr, method, target);
   };
+}
+
+HttpReply stats_reply(HttpContext& ctx, std::string_view method, std::string_view target) {
+  return stats_answer(ctx.relay, &ctx, method, target);
 }
 
 struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
@@ -34,8 +113,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::uint16_t port = 0;
 
-  Impl(asio::io_context& c, const HttpOptions& o, Relay& r)
-      : ioc(c), ctx(std::make_shared<HttpContext>(o, r)) {}
+  Impl(asio::io_context& c, const HttpOptions& o, Relay& r, HlsRegistry* h)
+      : ioc(c), ctx(std::make_shared<HttpContext>(o, r, h)) {}
 
   Result<void> listen(const tcp::endpoint& ep, bool dual_stack) {
     auto acc = std::make_unique<tcp::acceptor>(ioc);
@@ -79,8 +158,9 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
 };
 
 Result<std::unique_ptr<HttpServer>> HttpServer::start(asio::io_context& ioc,
-                                                      const HttpOptions& options, Relay& relay) {
-  auto impl = std::make_shared<Impl>(ioc, options, relay);
+                                                      const HttpOptions& options, Relay& relay,
+                                                      HlsRegistry* hls) {
+  auto impl = std::make_shared<Impl>(ioc, options, relay, hls);
   if (options.bind.empty()) {
     auto r = impl->listen({tcp::v6(), options.port}, true);
     if (!r) {

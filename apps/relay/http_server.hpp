@@ -1,6 +1,6 @@
 // rtmp-server's HTTP listener (Boost.Beast, coroutines) on the caller's io_context, for
 // --http-port: stats (/api/streams, /metrics), HTTP-FLV and WebSocket-FLV players
-// (/APP/KEY.flv, see http_flv.hpp) and, later, HLS (/APP/KEY/index.m3u8 ...).
+// (/APP/KEY.flv, see http_flv.hpp) and HLS (/APP/KEY/index.m3u8 ..., see http_hls.hpp).
 //
 //   Relay relay(config);
 //   auto http = HttpServer::start(ioc, HttpOptions{.port = 8080}, relay);
@@ -29,6 +29,8 @@ class io_context;
 
 namespace rtmp::relay {
 
+class HlsRegistry;
+
 struct HttpOptions {
   std::string bind;               // empty = all IPv4 and IPv6
   std::uint16_t port = 0;         // 0 = any free port
@@ -55,8 +57,10 @@ HttpRoutes stats_routes(const Relay& relay);
 class HttpServer {
  public:
   // Errors: invalid_argument (bad address), address_in_use, io_error.
+  // `hls` (may be null: HLS routes answer 404) must outlive the server.
   static Result<std::unique_ptr<HttpServer>> start(boost::asio::io_context& ioc,
-                                                   const HttpOptions& options, Relay& relay);
+                                                   const HttpOptions& options, Relay& relay,
+                                                   HlsRegistry* hls = nullptr);
   ~HttpServer();
   std::uint16_t port() const noexcept;
   // Closes the listener; requests in progress finish (FLV players end with the relay's

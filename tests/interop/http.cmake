@@ -23,3 +23,13 @@ endforeach()
 http_test(http_flv.ws --case ws --fixture h264_high_aac)
 # Malformed request, 64 KB header, traversal, slowloris, a never-reading WebSocket client.
 http_test(http_flv.hostile --case hostile)
+# HLS followed like a player (init, segments, LL-HLS parts, blocking reloads, Range), both
+# containers, checked against the fixture with ffprobe.
+foreach(container fmp4 mpegts)
+  add_test(NAME interop.http_hls.${container}
+    COMMAND ${Python3_EXECUTABLE} ${INTEROP_DIR}/http_hls.py
+            --server $<TARGET_FILE:rtmp-server>
+            --fixtures ${INTEROP_FIXTURES_DIR} --work ${INTEROP_WORK_DIR} --case ${container})
+  set_tests_properties(interop.http_hls.${container} PROPERTIES
+    LABELS interop TIMEOUT 120 FIXTURES_REQUIRED interop_fixtures SKIP_RETURN_CODE 77)
+endforeach()

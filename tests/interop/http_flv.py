@@ -15,6 +15,7 @@
   get the whole stream frame-exact.
 """
 
+import json
 import os
 import sys
 import threading
@@ -98,12 +99,17 @@ def case_ws(args, work, fixture):
         reader = hu.FlvGet(port, "/live/k.flv", http_out)
         ws = ws_reader(port, ws_out)
         server.wait_log(r"-flv play live/k", 2)
+        st, _, body = hu.get(port, "/api/streams")
+        by = json.loads(body)["streams"][0].get("players_by_protocol", {})
+        counted = by.get("http-flv") == 1 and by.get("ws-flv") == 1
         publish(server, fixture, work)
         reader.join(20)
         ws.join(20)
         if reader.is_alive() or ws.is_alive():
             return ["a response did not end after the unpublish"]
         problems = check_response(reader, "http-flv")
+        if not counted:
+            problems.append("/api/streams players_by_protocol: %s" % by)
         a, b = open(http_out, "rb").read(), open(ws_out, "rb").read()
         if a != b:
             problems.append("ws-flv got %d bytes, http-flv %d: not the same bytes" % (len(b), len(a)))

@@ -126,6 +126,14 @@ class WsClient:
         self.sock.close()
 
 
+def get(port, path):
+    """(status, headers, body) of a GET (any status)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", path)
+    r = conn.getresponse()
+    return r.status, dict(r.getheaders()), r.read()
+
+
 def raw_request(port, data, timeout=5.0):
     """Sends bytes, returns what the server answered until it closed (or the timeout)."""
     s = socket.create_connection(("127.0.0.1", port), timeout=timeout)

@@ -4,6 +4,7 @@
 // Threads: one io_context run by --threads threads (default: one per core). Every connection
 // lives on its own strand; a published message is encoded once on the publisher's strand and
 // handed by reference to each player's strand (apps/relay/stream.hpp).
+#include "relay/hls_output.hpp"
 #include "relay/http_auth.hpp"
 #include "relay/http_server.hpp"
 #include "relay/pull.hpp"
@@ -260,6 +261,28 @@ int main(int argc, char** argv) {
   app.add_option("--http-max-connections", http_options.max_connections,
                  "Close HTTP connections accepted past N")
       ->capture_default_str();
+  bool hls_on = true;
+  app.add_flag("--hls,!--no-hls", hls_on,
+               "HLS at http://HOST:HTTP_PORT/APP/KEY/index.m3u8 for every live stream (with "
+               "--http-port)")
+      ->capture_default_str();
+  std::string hls_format = "fmp4";
+  app.add_option("--hls-format", hls_format, "fmp4 (CMAF, LL-HLS parts) or mpegts")
+      ->check(CLI::IsMember({"fmp4", "mpegts"}))
+      ->capture_default_str();
+  double hls_segment_seconds = 2;
+  app.add_option("--hls-segment-seconds", hls_segment_seconds, "HLS segment target duration")
+      ->check(CLI::Range(0.5, 60.0))
+      ->capture_default_str();
+  std::size_t hls_window = 7;
+  app.add_option("--hls-window", hls_window, "HLS segments kept in the playlist")
+      ->check(CLI::Range(std::size_t{2}, std::size_t{1000}))
+      ->capture_default_str();
+  int hls_part_ms = 200;
+  app.add_option("--hls-part-ms", hls_part_ms,
+                 "LL-HLS part duration in ms (fmp4; 0 = no LL-HLS: segments only)")
+      ->check(CLI::Range(0, 5000))
+      ->capture_default_str();
   double http_request_timeout = 10;
   app.add_option("--http-request-timeout", http_request_timeout,
                  "Seconds for an HTTP request's headers to arrive (slow clients are closed); "
@@ -362,12 +385,23 @@ int main(int argc, char** argv) {
       std::cerr << "rtmp-server: rtmps on port " << (*server)->tls_port() << std::endl;
     servers.push_back(std::move(*server));
   }
+  std::unique_ptr<rtmp::relay::HlsRegistry> hls;
+  if (http_port >= 0 && hls_on) {
+    rtmp::relay::HlsConfig hc;
+    hc.options.container =
+        hls_format == "mpegts" ? rtmp::hls::Container::mpegts : rtmp::hls::Container::fmp4;
+    hc.options.target_ms = static_cast<std::int64_t>(hls_segment_seconds * 1000);
+    hc.options.window = hls_window;
+    hc.options.low_latency = hls_part_ms > 0 && hls_format == "fmp4";
+    if (hls_part_ms > 0) hc.options.part_target_ms = hls_part_ms;
+    hls = std::make_unique<rtmp::relay::HlsRegistry>(relay, hc);
+  }
   std::unique_ptr<rtmp::relay::HttpServer> http;
   if (http_port >= 0) {
     http_options.bind = http_bind.empty() ? binds.front() : http_bind;
     http_options.port = static_cast<std::uint16_t>(http_port);
     http_options.request_timeout = ms_from_seconds(http_request_timeout);
-    auto h = rtmp::relay::HttpServer::start(ioc, http_options, relay);
+    auto h = rtmp::relay::HttpServer::start(ioc, http_options, relay, hls.get());
     if (!h) {
       std::cerr << "rtmp-server: " << h.error().message() << "\n";
       return 1;
@@ -412,6 +446,7 @@ int main(int argc, char** argv) {
       if (ec) return;
       auto now = rtmp::Clock::now();
       relay.tick(now);
+      if (hls) hls->tick(now);
       pusher.tick(now);
       puller.tick(now);
       if (!stats_file.empty() && now - last_stats_file >= 1s) {
@@ -467,6 +502,7 @@ int main(int argc, char** argv) {
   spdlog::info("rtmp-server: {}: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
   // Players get StreamEOF + UnpublishNotify and close once it is written; recordings close.
   pusher.stop();
+  if (hls) hls->stop();
   puller.stop();
   auto sessions = [&] {
     std::size_t total = 0;

@@ -39,6 +39,15 @@ TEST(VideoSize, HevcSpsWithConformanceWindow) {
   EXPECT_EQ(hevc_sps_size(hevc_sps_650x362).value(), (VideoSize{650, 362}));
 }
 
+TEST(VideoSize, HevcSpsWithSubLayers) {
+  // libx265 temporal-layers=1: sps_max_sub_layers_minus1 = 1, so profile_tier_level() has
+  // sub-layer flags and padding before the size fields.
+  const Bytes sps =
+      hex("42010201600000030090000003000003005a0000a005320179c92659594acb24995e02d01000000300100000"
+          "03019080");
+  EXPECT_EQ(hevc_sps_size(sps).value(), (VideoSize{658, 370}));
+}
+
 TEST(VideoSize, Av1SequenceHeaderAfterOtherObus) {
   EXPECT_EQ(av1_sequence_header_size(av1_obus_426x240).value(), (VideoSize{426, 240}));
   // The same OBU without a size field (last in the buffer) reads the same.

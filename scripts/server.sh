@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # Sets up everything (Debian packages), builds the release preset and runs rtmp-server.
-# Arguments are passed to rtmp-server (e.g. --port 1936).
+# Arguments are passed to rtmp-server (e.g. --port 1936). HTTP (HTTP-FLV, WebSocket-FLV,
+# HLS, /api/streams, /metrics) is on port 8080 unless an --http-port is given.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 cmake --preset release >/dev/null
 cmake --build --preset release -j"$(nproc)" --target rtmp-server
-exec build/release/bin/rtmp-server "$@"
+http=(--http-port 8080)
+for a in "$@"; do
+  case "$a" in --http-port | --http-port=*) http=() ;; esac
+done
+exec build/release/bin/rtmp-server "${http[@]}" "$@"

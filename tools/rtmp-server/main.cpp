@@ -250,7 +250,7 @@ int main(int argc, char** argv) {
   app.add_option("--tls-key", tls_key, "RTMPS private key, PEM");
   app.add_option("--http-port", http_port,
                  "HTTP port (0 = any free port; -1 = off): HTTP-FLV and WebSocket-FLV at "
-                 "/APP/KEY.flv, /api/streams (JSON), /metrics (Prometheus)")
+                 "/APP/KEY.flv, HLS at /APP/KEY/index.m3u8, /api/streams (JSON), /metrics")
       ->check(CLI::Range(-1, 65535))
       ->capture_default_str();
   app.add_option("--http-bind", http_bind,
@@ -283,6 +283,9 @@ int main(int argc, char** argv) {
                  "LL-HLS part duration in ms (fmp4; 0 = no LL-HLS: segments only)")
       ->check(CLI::Range(0, 5000))
       ->capture_default_str();
+  std::string hls_dir;
+  app.add_option("--hls-dir", hls_dir,
+                 "Also write HLS files to DIR/APP/KEY/ (atomic renames) for nginx or a CDN");
   double http_request_timeout = 10;
   app.add_option("--http-request-timeout", http_request_timeout,
                  "Seconds for an HTTP request's headers to arrive (slow clients are closed); "
@@ -394,6 +397,7 @@ int main(int argc, char** argv) {
     hc.options.window = hls_window;
     hc.options.low_latency = hls_part_ms > 0 && hls_format == "fmp4";
     if (hls_part_ms > 0) hc.options.part_target_ms = hls_part_ms;
+    hc.dir = hls_dir;
     hls = std::make_unique<rtmp::relay::HlsRegistry>(relay, hc);
   }
   std::unique_ptr<rtmp::relay::HttpServer> http;

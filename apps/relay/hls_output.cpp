@@ -316,7 +316,8 @@ bool HlsOutput::closed() const {
 
 // --- HlsRegistry ---
 
-HlsRegistry::HlsRegistry(Relay& relay, HlsConfig config) : relay_(relay), config_(config) {
+HlsRegistry::HlsRegistry(Relay& relay, HlsConfig config)
+    : relay_(relay), config_(std::move(config)) {
   if (config_.linger.count() <= 0) {
     const auto& o = config_.options;
     config_.linger = std::chrono::milliseconds(static_cast<std::int64_t>(o.window) * o.target_ms);

@@ -33,3 +33,13 @@ foreach(container fmp4 mpegts)
   set_tests_properties(interop.http_hls.${container} PROPERTIES
     LABELS interop TIMEOUT 120 FIXTURES_REQUIRED interop_fixtures SKIP_RETURN_CODE 77)
 endforeach()
+# --on-play gates HTTP-FLV, WebSocket-FLV and HLS (protocol field, token passed on);
+# --http-max-connections refuses the connection past the cap with a log line.
+foreach(c access limits)
+  add_test(NAME interop.http_access.${c}
+    COMMAND ${Python3_EXECUTABLE} ${INTEROP_DIR}/http_access.py
+            --server $<TARGET_FILE:rtmp-server>
+            --fixtures ${INTEROP_FIXTURES_DIR} --work ${INTEROP_WORK_DIR} --case ${c})
+  set_tests_properties(interop.http_access.${c} PROPERTIES
+    LABELS interop TIMEOUT 120 FIXTURES_REQUIRED interop_fixtures SKIP_RETURN_CODE 77)
+endforeach()

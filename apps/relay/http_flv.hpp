@@ -9,7 +9,7 @@
 // after the timeout) and the same codec checks. It announces itself as a one-track Enhanced
 // RTMP player accepting every FourCC: track 0 as published, so AVC/AAC from ffmpeg or OBS
 // stay legacy FLV tags (what mpegts.js and ffmpeg read), and HEVC/AV1/Opus go out as
-// Enhanced FLV (ffmpeg >= 6.1 and mpegts.js >= 1.8 read it); multitrack framing is removed.
+// Enhanced FLV (FFmpeg reads it from 6.1 on; not 5.1); multitrack framing is removed.
 //
 // Each relay message becomes one tag: 11 header bytes + the message's shared payload + the
 // 4-byte PreviousTagSize, gathered into one write (no payload copy per player). Audio,

@@ -54,6 +54,17 @@ HttpReply preflight_reply() {
   return {204, "", ""};
 }
 
+// The player page and its scripts (HttpOptions::www). Copied into the reply: these are
+// small and fetched once per viewer, unlike media, which is never copied per client.
+HttpReply file_reply(const HttpContext& ctx, const std::string& name) {
+  const StaticFiles* www = ctx.options.www.get();
+  if (name.empty() && www && www->find("player.html"))
+    return {302, text_plain, "see /player.html\n", "no-store", "/player.html"};
+  const StaticFiles::File* f = www ? www->find(name) : nullptr;
+  if (!f) return {404, text_plain, "not found\n"};
+  return {200, f->content_type, *f->body, "max-age=60"};
+}
+
 }  // namespace
 
 std::string peer_address(const beast::tcp_stream& stream) {
@@ -71,7 +82,8 @@ asio::awaitable<bool> write_reply(beast::tcp_stream& stream, const HttpRequest& 
   http::response<http::string_body> res{static_cast<http::status>(reply.status), req.version()};
   res.set(http::field::server, "rtmp-server");
   if (!reply.content_type.empty()) res.set(http::field::content_type, reply.content_type);
-  res.set(http::field::cache_control, "no-store");
+  res.set(http::field::cache_control, reply.cache_control);
+  if (!reply.location.empty()) res.set(http::field::location, reply.location);
   if (!ctx.options.cors_origin.empty())
     res.set(http::field::access_control_allow_origin, ctx.options.cors_origin);
   if (reply.status == 204) {
@@ -179,6 +191,9 @@ asio::awaitable<void> serve_http_connection(tcp::socket socket, std::shared_ptr<
         }
         if (!co_await serve_hls(stream, req, target, ctx, peer)) co_return;
         continue;
+      case HttpTarget::Kind::file:
+        reply = get ? file_reply(*ctx, target.file) : HttpReply{405, text_plain, "only GET\n"};
+        break;
       case HttpTarget::Kind::not_found:
         reply = {404, text_plain, "not found\n"};
         break;

@@ -100,6 +100,12 @@ HttpTarget parse_target(std::string_view target) {
     t.query = query;
     return t;
   }
+  if (raw_path == "/") {
+    HttpTarget t;
+    t.kind = HttpTarget::Kind::file;
+    t.query = query;
+    return t;
+  }
   std::vector<std::string> segs;
   std::string_view rest = raw_path.substr(1);
   for (;;) {
@@ -114,7 +120,10 @@ HttpTarget parse_target(std::string_view target) {
   }
   HttpTarget t;
   t.query = query;
-  if (segs.size() == 2 && segs[1].size() > 4 && segs[1].ends_with(".flv")) {
+  if (segs.size() == 1) {
+    t.kind = HttpTarget::Kind::file;
+    t.file = segs[0];
+  } else if (segs.size() == 2 && segs[1].size() > 4 && segs[1].ends_with(".flv")) {
     t.kind = HttpTarget::Kind::flv;
     t.app = segs[0];
     t.key = segs[1].substr(0, segs[1].size() - 4);

@@ -5,6 +5,7 @@
 //   /api/streams, /metrics                 stats
 //   /APP/KEY.flv                           HTTP-FLV or, with an Upgrade, WebSocket-FLV
 //   /APP/KEY/index.m3u8 | init.mp4 | init-N.mp4 | segN.m4s | segN.ts | partN.I.m4s   HLS
+//   /NAME, /                               the player page and its files (--http-www)
 //
 // Each path segment is percent-decoded once. A segment that decodes to "", "." or "..", or
 // holds '/', '\\', NUL or another control character, is refused (HttpTarget::Kind::bad):
@@ -19,12 +20,13 @@
 namespace rtmp::relay {
 
 struct HttpTarget {
-  enum class Kind : std::uint8_t { stats, flv, hls, not_found, bad };
+  enum class Kind : std::uint8_t { stats, flv, hls, file, not_found, bad };
   Kind kind = Kind::not_found;
-  std::string path;   // decoded path, for stats routes ("/metrics")
-  std::string app;    // decoded
-  std::string key;    // decoded, without ".flv"
-  std::string file;   // HLS file name ("index.m3u8", "seg12.m4s", ...)
+  std::string path;  // decoded path, for stats routes ("/metrics")
+  std::string app;   // decoded
+  std::string key;   // decoded, without ".flv"
+  std::string
+      file;  // HLS file name ("index.m3u8", "seg12.m4s", ...); for `file`, the name ("" for /)
   std::string query;  // raw, after '?', without it
   std::string error;  // why bad, for the log
 };

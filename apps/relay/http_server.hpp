@@ -14,6 +14,7 @@
 #pragma once
 
 #include "relay/relay.hpp"
+#include "relay/static_files.hpp"
 #include "rtmp/error.hpp"
 
 #include <chrono>
@@ -39,12 +40,24 @@ struct HttpOptions {
   std::chrono::milliseconds request_timeout{10'000};
   std::chrono::milliseconds idle_timeout{30'000};
   std::size_t header_limit = 8 * 1024;
+  // The player page and its scripts, served at /NAME; GET / redirects to /player.html.
+  // Null: those paths answer 404.
+  std::shared_ptr<const StaticFiles> www;
 };
 
 struct HttpReply {
-  unsigned status = 200;
-  std::string content_type = "text/plain; charset=utf-8";
+  HttpReply(unsigned s = 200, std::string type = "text/plain; charset=utf-8", std::string b = {},
+            std::string cache = "no-store", std::string loc = {})
+      : status(s),
+        content_type(std::move(type)),
+        body(std::move(b)),
+        cache_control(std::move(cache)),
+        location(std::move(loc)) {}
+  unsigned status;
+  std::string content_type;
   std::string body;
+  std::string cache_control;
+  std::string location;  // for redirects
 };
 
 // method ("GET", ...) and target ("/metrics?x=1"). Called on the connection's strand.

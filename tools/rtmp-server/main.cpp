@@ -286,6 +286,10 @@ int main(int argc, char** argv) {
   std::string hls_dir;
   app.add_option("--hls-dir", hls_dir,
                  "Also write HLS files to DIR/APP/KEY/ (atomic renames) for nginx or a CDN");
+  std::string http_www;
+  app.add_option("--http-www", http_www,
+                 "Serve the browser player page from DIR at /player.html (default: the "
+                 "build tree's browser/www or PREFIX/share/rtmpcxx/www beside the binary)");
   double http_request_timeout = 10;
   app.add_option("--http-request-timeout", http_request_timeout,
                  "Seconds for an HTTP request's headers to arrive (slow clients are closed); "
@@ -405,6 +409,10 @@ int main(int argc, char** argv) {
     http_options.bind = http_bind.empty() ? binds.front() : http_bind;
     http_options.port = static_cast<std::uint16_t>(http_port);
     http_options.request_timeout = ms_from_seconds(http_request_timeout);
+    if (auto www = rtmp::relay::StaticFiles::load_player(http_www, argv[0]))
+      http_options.www = *www;
+    else
+      spdlog::warn("http: no player page: {}", www.error().message());
     auto h = rtmp::relay::HttpServer::start(ioc, http_options, relay, hls.get());
     if (!h) {
       std::cerr << "rtmp-server: " << h.error().message() << "\n";

@@ -16,7 +16,19 @@ TEST(HttpRequestTest, FlvRoute) {
   EXPECT_EQ(parse_target("/live/my%20cam.flv").key, "my cam");
   EXPECT_EQ(parse_target("/live/.flv").kind, Kind::not_found);  // no key
   EXPECT_EQ(parse_target("/live/cam.mp4").kind, Kind::not_found);
-  EXPECT_EQ(parse_target("/cam.flv").kind, Kind::not_found);
+  EXPECT_EQ(parse_target("/cam.flv").kind, Kind::file);  // a page file; 404 unless served
+}
+
+TEST(HttpRequestTest, PageFiles) {
+  auto root = parse_target("/?src=/live/cam/index.m3u8");
+  EXPECT_EQ(root.kind, Kind::file);
+  EXPECT_EQ(root.file, "");
+  auto page = parse_target("/player.html?src=x");
+  EXPECT_EQ(page.kind, Kind::file);
+  EXPECT_EQ(page.file, "player.html");
+  EXPECT_EQ(page.query, "src=x");
+  EXPECT_EQ(parse_target("/%2e%2e").kind, Kind::bad);
+  EXPECT_EQ(parse_target("/..%2Fetc").kind, Kind::bad);
 }
 
 TEST(HttpRequestTest, HlsRoutes) {
@@ -52,7 +64,7 @@ TEST(HttpRequestTest, RefusesTraversalAndOddBytes) {
 
 TEST(HttpRequestTest, DeepPathsAreNotFound) {
   EXPECT_EQ(parse_target("/a/b/c/d.flv").kind, Kind::not_found);
-  EXPECT_EQ(parse_target("/").kind, Kind::bad);  // empty segment
+  EXPECT_EQ(parse_target("//").kind, Kind::bad);  // empty segment
 }
 
 TEST(HttpRequestTest, PercentDecode) {

@@ -191,20 +191,21 @@ void ServerSession::send_user_control(const control::UserControl& uc) {
   queue(control::user_control(uc));
 }
 
-void ServerSession::refuse_call(const Command& c, std::string_view code, std::string description) {
+void ServerSession::refuse_call(const Command& c, std::string_view code,
+                                std::string_view description) {
   // Transaction 0 asks for no answer.
   if (c.transaction_id == 0) return;
   queue(make_command(0, "_error", c.transaction_id, amf::Value::null(),
                      {status_object("error", code, description)}));
 }
 
-void ServerSession::refuse(const Message& m, const Command& c, std::string description) {
+void ServerSession::refuse(const Message& m, const Command& c, std::string_view description) {
   if (c.name == "publish")
     send_status(m.stream_id, "error", "NetStream.Publish.BadName", description);
   else if (c.name == "play")
     send_status(m.stream_id, "error", "NetStream.Play.Failed", description);
   else
-    refuse_call(c, "NetConnection.Call.Failed", std::move(description));
+    refuse_call(c, "NetConnection.Call.Failed", description);
 }
 
 std::string ServerSession::stream_unusable(std::uint32_t sid) const {

@@ -148,8 +148,8 @@ class ServerSession {
   void send_result(double txn, const amf::Value& object, const std::vector<amf::Value>& args = {});
   // Wrong-state answers: _error on the command's transaction, or for publish/play an error
   // onStatus (NetStream.Publish.BadName, NetStream.Play.Failed) on its stream.
-  void refuse_call(const Command& c, std::string_view code, std::string description);
-  void refuse(const Message& m, const Command& c, std::string description);
+  void refuse_call(const Command& c, std::string_view code, std::string_view description);
+  void refuse(const Message& m, const Command& c, std::string_view description);
   // Why publish/play cannot use stream `sid` (never created, deleted, in use); empty = it can.
   std::string stream_unusable(std::uint32_t sid) const;
   void queue(const Message& m);

@@ -21,8 +21,7 @@ namespace {
 // second, and AAC), as RTMP messages rebuilt by rtmp::Muxer from its demuxed events, with
 // `shift` ms added to every timestamp.
 std::vector<Message> fixture_messages(std::uint32_t shift = 0) {
-  const auto path = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path() /
-                    "data" / "media" / "h264_aac.flv";
+  const auto path = std::filesystem::path(RTMP_TEST_DATA_DIR) / "media" / "h264_aac.flv";
   std::ifstream f(path, std::ios::binary);
   const Bytes file((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   EXPECT_FALSE(file.empty()) << path;

@@ -43,3 +43,11 @@ foreach(c access limits)
   set_tests_properties(interop.http_access.${c} PROPERTIES
     LABELS interop TIMEOUT 120 FIXTURES_REQUIRED interop_fixtures SKIP_RETURN_CODE 77)
 endforeach()
+# docs/http-delivery.md's nginx proxy_cache block in front of rtmp-server: a player-like
+# client and ffmpeg get the stream frame-exact through it; segments are cache hits.
+add_test(NAME interop.hls_cache
+  COMMAND ${Python3_EXECUTABLE} ${INTEROP_DIR}/hls_cache.py
+          --server $<TARGET_FILE:rtmp-server>
+          --fixtures ${INTEROP_FIXTURES_DIR} --work ${INTEROP_WORK_DIR})
+set_tests_properties(interop.hls_cache PROPERTIES
+  LABELS interop TIMEOUT 120 FIXTURES_REQUIRED interop_fixtures SKIP_RETURN_CODE 77)

@@ -15,7 +15,7 @@ out=${4:-fuzz-campaign}
 mkdir -p "$out"
 
 targets=()
-for f in "$build"/fuzz/fuzz_* "$build"/apps/relay/fuzz_relay_stream; do
+for f in "$build"/fuzz/fuzz_* "$build"/apps/relay/fuzz_*; do
   [[ -x $f ]] || continue
   [[ -z ${ONLY:-} || " $ONLY " == *" $(basename "$f" | sed 's/^fuzz_//') "* ]] && targets+=("$f")
 done
@@ -23,7 +23,7 @@ done
 
 corpus_of() {
   local short=$1
-  if [[ $short == relay_stream ]]; then echo apps/relay/fuzz/corpus/relay_stream; else echo "fuzz/corpus/$short"; fi
+  if [[ -d apps/relay/fuzz/corpus/$short ]]; then echo "apps/relay/fuzz/corpus/$short"; else echo "fuzz/corpus/$short"; fi
 }
 
 run_one() {

@@ -127,6 +127,8 @@ HttpTarget parse_target(std::string_view target) {
     t.kind = HttpTarget::Kind::flv;
     t.app = segs[0];
     t.key = segs[1].substr(0, segs[1].size() - 4);
+    // "..flv" names the key ".": as refused as the segment "." itself.
+    if (const char* why = segment_problem(t.key)) return bad(why);
   } else if (segs.size() == 3 && is_hls_file(segs[2])) {
     t.kind = HttpTarget::Kind::hls;
     t.app = segs[0];

@@ -15,6 +15,8 @@ TEST(HttpRequestTest, FlvRoute) {
   EXPECT_EQ(t.query, "token=abc&x=1");
   EXPECT_EQ(parse_target("/live/my%20cam.flv").key, "my cam");
   EXPECT_EQ(parse_target("/live/.flv").kind, Kind::not_found);  // no key
+  EXPECT_EQ(parse_target("/live/%2e.flv").kind, Kind::bad);     // key "."
+  EXPECT_EQ(parse_target("/live/...flv").kind, Kind::bad);      // key ".."
   EXPECT_EQ(parse_target("/live/cam.mp4").kind, Kind::not_found);
   EXPECT_EQ(parse_target("/cam.flv").kind, Kind::file);  // a page file; 404 unless served
 }

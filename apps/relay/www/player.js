@@ -56,7 +56,9 @@
     }
     const flv = (state.flv = mpegts.createPlayer(
       { type: 'flv', isLive: true, url: src },
-      { enableStashBuffer: false, liveBufferLatencyChasing: true }));
+      // Chase the live edge: the GOP cache's burst would otherwise leave up to a GOP buffered.
+      { enableStashBuffer: false, liveBufferLatencyChasing: true,
+        liveBufferLatencyMaxLatency: 0.6, liveBufferLatencyMinRemain: 0.2 }));
     flv.on(mpegts.Events.ERROR, function (type, detail) {
       fail('mpegts.js: ' + type + ' ' + detail);
     });

@@ -91,6 +91,12 @@ if(TARGET rtmp-server)
     file(INSTALL DESTINATION \"\${CMAKE_INSTALL_PREFIX}/lib/systemd/system\" TYPE FILE
          FILES \"${PROJECT_BINARY_DIR}/packaging/rtmp-server.service\")")
 endif()
+# The browser player page, when scripts/npm-setup.sh (or the player_www target) has made it:
+# rtmp-server looks for it in PREFIX/share/rtmpcxx/www.
+if(TARGET rtmp-server)
+  install(DIRECTORY ${PROJECT_BINARY_DIR}/browser/www/
+          DESTINATION ${CMAKE_INSTALL_DATADIR}/rtmpcxx/www OPTIONAL)
+endif()
 install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/guide
         FILES_MATCHING PATTERN "*.md")

@@ -184,7 +184,10 @@ void Muxer::write_audio(const AudioSample& s, Bytes& out) {
   es_.insert(es_.end(), s.data.begin(), s.data.end());
   // A gap in the video (or none yet) must not stop the clock: 13818-1 §2.7.2 wants a PCR at
   // least every 100 ms. The audio frame's time is the best clock value at hand.
-  if (has_video() && (!pcr_sent_ || s.timestamp - last_pcr_ms_ >= pcr_gap_ms)) {
+  // Unsigned difference: any input times are allowed, and a step back also sends a PCR.
+  const auto since_pcr =
+      static_cast<std::uint64_t>(s.timestamp) - static_cast<std::uint64_t>(last_pcr_ms_);
+  if (has_video() && (!pcr_sent_ || since_pcr >= std::uint64_t{pcr_gap_ms})) {
     write_pcr_packet(video_pid, video_.cc, to_90khz(s.timestamp), out);
     pcr_sent_ = true;
     last_pcr_ms_ = s.timestamp;

@@ -42,13 +42,23 @@ Segmenter::Segmenter(Options o, std::unique_ptr<Format> format) : format_(std::m
 
 Segmenter::~Segmenter() = default;
 
+namespace {
+// Times beyond ±2^40 ms (35 years) come from no real stream (the Demuxer unwraps 32-bit
+// timestamps); leaving them out keeps every later sum and product (ms × 90 kHz) in int64.
+constexpr std::int64_t max_abs_ms = std::int64_t{1} << 40;
+bool sane(std::int64_t t) {
+  return t > -max_abs_ms && t < max_abs_ms;
+}
+}  // namespace
+
 void Segmenter::push(const MediaEvent& event, std::int64_t wall_ms) {
+  if (!sane(wall_ms)) wall_ms = 0;
   if (const auto* c = std::get_if<Codec>(&event)) {
     on_codec(*c);
   } else if (const auto* v = std::get_if<VideoSample>(&event)) {
-    if (v->track_id == 0) on_video(*v, wall_ms);
+    if (v->track_id == 0 && sane(v->dts) && sane(v->pts)) on_video(*v, wall_ms);
   } else if (const auto* a = std::get_if<AudioSample>(&event)) {
-    if (a->track_id == 0) on_audio(*a, wall_ms);
+    if (a->track_id == 0 && sane(a->timestamp)) on_audio(*a, wall_ms);
   } else if (const auto* e = std::get_if<SequenceEnd>(&event)) {
     if (e->track_id == 0) on_sequence_end(e->type);
   }

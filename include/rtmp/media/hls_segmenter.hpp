@@ -111,7 +111,8 @@ class Segmenter {
   Segmenter(const Segmenter&) = delete;
   Segmenter& operator=(const Segmenter&) = delete;
 
-  // Codec / VideoSample / AudioSample / SequenceEnd of track 0; anything else is ignored.
+  // Codec / VideoSample / AudioSample / SequenceEnd of track 0; anything else is ignored,
+  // and so are samples with a time beyond ±2^40 ms (a wall_ms beyond it counts as 0).
   // Views in `event` are borrowed for the call; what is kept shares the event's owner.
   void push(const MediaEvent& event, std::int64_t wall_ms);
   // The publisher changed (republish): the current segment ends; the next one gets

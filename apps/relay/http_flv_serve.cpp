@@ -64,11 +64,15 @@ asio::awaitable<std::shared_ptr<Stream>> join(beast::tcp_stream& stream, const H
   co_return nullptr;
 }
 
-// Writes batches from the player until it ends or is aborted; `write` sends one gather list.
-// Returns why it stopped.
+// Writes the FLV file header, then batches from the player until it ends or is aborted;
+// `write` sends one gather list. Returns why it stopped.
 template <class Write>
 asio::awaitable<std::string> pump(FlvPlayer& player, FlvIo& io, Write write) {
-  std::vector<asio::const_buffer> bufs;
+  // Audio and video flags both set: what the stream holds is not known before it is live,
+  // and readers take the tags as they come.
+  const auto head = flv_file_header(true, true);
+  std::vector<asio::const_buffer> bufs{asio::buffer(head)};
+  if (auto ec = co_await write(bufs); ec) co_return "write failed: " + ec.message();
   for (;;) {
     auto batch = player.take();
     if (batch.aborted) co_return player.end_reason();
@@ -158,9 +162,6 @@ asio::awaitable<void> serve_http_flv(beast::tcp_stream& stream, const HttpReques
                                 }
                               }),
                    asio::detached);
-    // Audio and video flags both set: what the stream holds is not known before it is live,
-    // and readers take the tags as they come.
-    const auto head = flv_file_header(true, true);
     std::string size;
     auto send =
         [&](std::vector<asio::const_buffer>& bufs) -> asio::awaitable<boost::system::error_code> {
@@ -169,11 +170,7 @@ asio::awaitable<void> serve_http_flv(beast::tcp_stream& stream, const HttpReques
       ctx->bytes_http_flv += n;
       co_return ec;
     };
-    std::vector<asio::const_buffer> first{asio::buffer(head)};
-    if (auto ec = co_await send(first); ec)
-      why = "write failed: " + ec.message();
-    else
-      why = co_await pump(*player, *io, send);
+    why = co_await pump(*player, *io, send);
     if (use_chunks && !why.starts_with("write failed") && !why.starts_with("peer closed"))
       co_await asio::async_write(stream.socket(), asio::buffer("0\r\n\r\n", 5), use_tuple);
     boost::system::error_code ignored;
@@ -222,18 +219,13 @@ asio::awaitable<void> serve_ws_flv(beast::tcp_stream stream, HttpRequest req, Ht
                                 }
                               }),
                    asio::detached);
-    const auto head = flv_file_header(true, true);
     auto send =
         [&](std::vector<asio::const_buffer>& bufs) -> asio::awaitable<boost::system::error_code> {
       auto [ec, n] = co_await ws.async_write(bufs, use_tuple);
       ctx->bytes_ws_flv += n;
       co_return ec;
     };
-    std::vector<asio::const_buffer> first{asio::buffer(head)};
-    if (auto ec = co_await send(first); ec)
-      why = "write failed: " + ec.message();
-    else
-      why = co_await pump(*player, *io, send);
+    why = co_await pump(*player, *io, send);
     if (!why.starts_with("write failed") && !why.starts_with("peer closed")) {
       beast::get_lowest_layer(ws).expires_after(ctx->options.request_timeout);
       co_await ws.async_close(websocket::close_code::normal, use_tuple);

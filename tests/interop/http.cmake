@@ -6,13 +6,17 @@ if(NOT TARGET rtmp-server)
   return()
 endif()
 
-function(http_test name)
+# interop.NAME runs SCRIPT against rtmp-server with the remaining arguments.
+function(http_script_test name script)
   add_test(NAME interop.${name}
-    COMMAND ${Python3_EXECUTABLE} ${INTEROP_DIR}/http_flv.py
+    COMMAND ${Python3_EXECUTABLE} ${INTEROP_DIR}/${script}
             --server $<TARGET_FILE:rtmp-server>
             --fixtures ${INTEROP_FIXTURES_DIR} --work ${INTEROP_WORK_DIR} ${ARGN})
   set_tests_properties(interop.${name} PROPERTIES
     LABELS interop TIMEOUT 120 FIXTURES_REQUIRED interop_fixtures SKIP_RETURN_CODE 77)
+endfunction()
+function(http_test name)
+  http_script_test(${name} http_flv.py ${ARGN})
 endfunction()
 
 # ffprobe of the HTTP-FLV response equals the fixture from its first keyframe.
@@ -26,28 +30,13 @@ http_test(http_flv.hostile --case hostile)
 # HLS followed like a player (init, segments, LL-HLS parts, blocking reloads, Range), both
 # containers, checked against the fixture with ffprobe.
 foreach(container fmp4 mpegts)
-  add_test(NAME interop.http_hls.${container}
-    COMMAND ${Python3_EXECUTABLE} ${INTEROP_DIR}/http_hls.py
-            --server $<TARGET_FILE:rtmp-server>
-            --fixtures ${INTEROP_FIXTURES_DIR} --work ${INTEROP_WORK_DIR} --case ${container})
-  set_tests_properties(interop.http_hls.${container} PROPERTIES
-    LABELS interop TIMEOUT 120 FIXTURES_REQUIRED interop_fixtures SKIP_RETURN_CODE 77)
+  http_script_test(http_hls.${container} http_hls.py --case ${container})
 endforeach()
 # --on-play gates HTTP-FLV, WebSocket-FLV and HLS (protocol field, token passed on);
 # --http-max-connections refuses the connection past the cap with a log line.
 foreach(c access limits)
-  add_test(NAME interop.http_access.${c}
-    COMMAND ${Python3_EXECUTABLE} ${INTEROP_DIR}/http_access.py
-            --server $<TARGET_FILE:rtmp-server>
-            --fixtures ${INTEROP_FIXTURES_DIR} --work ${INTEROP_WORK_DIR} --case ${c})
-  set_tests_properties(interop.http_access.${c} PROPERTIES
-    LABELS interop TIMEOUT 120 FIXTURES_REQUIRED interop_fixtures SKIP_RETURN_CODE 77)
+  http_script_test(http_access.${c} http_access.py --case ${c})
 endforeach()
 # docs/http-delivery.md's nginx proxy_cache block in front of rtmp-server: a player-like
 # client and ffmpeg get the stream frame-exact through it; segments are cache hits.
-add_test(NAME interop.hls_cache
-  COMMAND ${Python3_EXECUTABLE} ${INTEROP_DIR}/hls_cache.py
-          --server $<TARGET_FILE:rtmp-server>
-          --fixtures ${INTEROP_FIXTURES_DIR} --work ${INTEROP_WORK_DIR})
-set_tests_properties(interop.hls_cache PROPERTIES
-  LABELS interop TIMEOUT 120 FIXTURES_REQUIRED interop_fixtures SKIP_RETURN_CODE 77)
+http_script_test(hls_cache hls_cache.py)

@@ -1,5 +1,7 @@
 #include "rtmp/core/amf.hpp"
 
+#include "support/bytes.hpp"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -9,35 +11,13 @@
 namespace rtmp::amf {
 namespace {
 
-Bytes h(std::string_view hex) {
-  Bytes out;
-  int hi = -1;
-  for (char c : hex) {
-    int v;
-    if (c >= '0' && c <= '9')
-      v = c - '0';
-    else if (c >= 'a' && c <= 'f')
-      v = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F')
-      v = c - 'A' + 10;
-    else
-      continue;
-    if (hi < 0) {
-      hi = v;
-    } else {
-      out.push_back(static_cast<std::uint8_t>(hi << 4 | v));
-      hi = -1;
-    }
-  }
-  return out;
+using test::cat;
+// Hex digits (spaces ignored) and ASCII text as bytes, short because fixtures use them a lot.
+Bytes h(std::string_view digits) {
+  return test::hex(digits);
 }
 Bytes a(std::string_view s) {
-  return Bytes(s.begin(), s.end());
-}
-Bytes cat(std::initializer_list<Bytes> parts) {
-  Bytes out;
-  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
-  return out;
+  return test::str(s);
 }
 
 Result<Value> decode(const Bytes& b, const Limits& limits = {}) {

@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "support/bytes.hpp"
 #include "support/wire_builder.hpp"
 
 namespace rtmp {
@@ -16,11 +17,7 @@ namespace {
 
 using test::WireBuilder;
 
-Bytes pattern(std::size_t n, std::uint8_t seed = 0) {
-  Bytes b(n);
-  for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<std::uint8_t>(seed + i * 7);
-  return b;
-}
+using test::pattern;
 Bytes be32(std::uint32_t v) {
   return {static_cast<std::uint8_t>(v >> 24), static_cast<std::uint8_t>(v >> 16),
           static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v)};

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "rtmp/core/control.hpp"
+#include "support/bytes.hpp"
 #include "support/wire_builder.hpp"
 
 namespace rtmp {
@@ -17,11 +18,7 @@ namespace {
 
 using test::WireBuilder;
 
-Bytes pattern(std::size_t n, std::uint8_t seed = 0) {
-  Bytes b(n);
-  for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<std::uint8_t>(seed + i * 7);
-  return b;
-}
+using test::pattern;
 Message make(std::uint32_t csid, std::uint8_t type, std::uint32_t ts, std::uint32_t sid,
              Bytes payload) {
   return Message{csid, type, ts, sid, make_shared_bytes(std::move(payload))};

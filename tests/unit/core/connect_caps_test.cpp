@@ -4,6 +4,8 @@
 #include "rtmp/core/command.hpp"
 #include "rtmp/core/server_session.hpp"
 
+#include "support/session_io.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -190,20 +192,8 @@ TEST(ConnectCaps, ResolveTcUrl) {
 
 // ---- negotiation through ServerSession and ClientSession ----
 
-RandomSource counting_random(std::uint8_t seed) {
-  return [seed](std::span<std::uint8_t> out) mutable {
-    for (auto& b : out) b = seed++;
-  };
-}
-
-Bytes drain(OutputQueue& q) {
-  Bytes all;
-  std::vector<ByteView> views;
-  q.views(views, static_cast<std::size_t>(-1));
-  for (auto v : views) all.insert(all.end(), v.begin(), v.end());
-  q.consume(all.size());
-  return all;
-}
+using test::counting_random;
+using test::drain;
 
 struct ServerRec : ServerSessionHandler {
   ConnectInfo info;

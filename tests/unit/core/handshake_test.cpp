@@ -1,5 +1,7 @@
 #include "rtmp/core/handshake.hpp"
 
+#include "support/session_io.hpp"
+
 #include <gtest/gtest.h>
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -72,12 +74,7 @@ bool tail_ok(ByteView p, ByteView full_key, ByteView peer_digest) {
   return std::equal(d.begin(), d.end(), p.end() - 32);
 }
 
-// Deterministic random source: 0, 1, 2, ... (mod 256) continuing across calls.
-RandomSource counting(std::uint8_t start = 0) {
-  return [n = start](std::span<std::uint8_t> out) mutable {
-    for (auto& b : out) b = n++;
-  };
-}
+using test::counting_random;
 // A little LCG for "peer" bytes built by hand.
 void lcg_fill(std::span<std::uint8_t> out, std::uint32_t seed) {
   for (auto& b : out) {
@@ -112,16 +109,7 @@ Bytes concat(std::initializer_list<ByteView> parts) {
   for (auto p : parts) out.insert(out.end(), p.begin(), p.end());
   return out;
 }
-Bytes drain(ServerHandshake& hs) {
-  Bytes b(hs.output().begin(), hs.output().end());
-  hs.consume_output(b.size());
-  return b;
-}
-Bytes drain(ClientHandshake& hs) {
-  Bytes b(hs.output().begin(), hs.output().end());
-  hs.consume_output(b.size());
-  return b;
-}
+using test::drain_handshake;
 
 // Feeds `data` in pieces ending at `cuts` (ascending, inside data); every piece must be
 // taken whole since no piece extends past the handshake.
@@ -155,21 +143,22 @@ struct Transcript {
 
 enum class Mode { simple, scheme0, scheme1 };
 ClientHandshake make_client(Mode m) {
-  return ClientHandshake(counting(100), m != Mode::simple, 0x0A0B0C0D, m == Mode::scheme0 ? 0 : 1);
+  return ClientHandshake(counting_random(100), m != Mode::simple, 0x0A0B0C0D,
+                         m == Mode::scheme0 ? 0 : 1);
 }
 
 Transcript run(Mode m, const Cuts& cuts = {}) {
   Transcript t;
-  ServerHandshake server(counting(1), 0x01020304);
+  ServerHandshake server(counting_random(1), 0x01020304);
   ClientHandshake client = make_client(m);
-  t.c0c1 = drain(client);
+  t.c0c1 = drain_handshake(client);
   EXPECT_TRUE(server.output().empty());
   feed_pieces(server, t.c0c1, cuts.c0c1);
-  t.s0s1s2 = drain(server);
+  t.s0s1s2 = drain_handshake(server);
   EXPECT_FALSE(server.done());
   EXPECT_TRUE(client.output().empty());
   feed_pieces(client, t.s0s1s2, cuts.s0s1s2);
-  t.c2 = drain(client);
+  t.c2 = drain_handshake(client);
   feed_pieces(server, t.c2, cuts.c2);
   t.digest = server.digest();
   t.scheme = server.scheme();
@@ -255,13 +244,13 @@ INSTANTIATE_TEST_SUITE_P(Handshake, HandshakeModes,
 // --- Byte-exact server vectors --------------------------------------------------------
 
 TEST(HandshakeServer, SimpleS0S1S2Layout) {
-  ServerHandshake hs(counting(0), 0xA1B2C3D4);
+  ServerHandshake hs(counting_random(0), 0xA1B2C3D4);
   Bytes c0c1(1 + kPacket);
   c0c1[0] = 3;
   lcg_fill(std::span(c0c1).subspan(9), 3);  // time 5, version field 0
   put32(std::span(c0c1).subspan(1), 0, 5);
   ASSERT_EQ(*hs.feed(c0c1), c0c1.size());
-  const Bytes out = drain(hs);
+  const Bytes out = drain_handshake(hs);
   ASSERT_EQ(out.size(), 3073u);
   EXPECT_EQ(out[0], 3);
   // S1: time = epoch, zero, then the random source verbatim.
@@ -282,11 +271,11 @@ TEST(HandshakeServer, DigestS0S1S2LayoutAndSignatures) {
     SCOPED_TRACE(scheme);
     const Bytes c0c1 = ffmpeg_c0c1(0x09007C02, scheme);
     const ByteView c1 = ByteView(c0c1).subspan(1);
-    ServerHandshake hs(counting(0), 0x00001000);
+    ServerHandshake hs(counting_random(0), 0x00001000);
     ASSERT_EQ(*hs.feed(c0c1), c0c1.size());
     EXPECT_TRUE(hs.digest());
     EXPECT_EQ(hs.scheme(), scheme);
-    const Bytes out = drain(hs);
+    const Bytes out = drain_handshake(hs);
     ASSERT_EQ(out.size(), 3073u);
     EXPECT_EQ(out[0], 3);
     const ByteView s1 = ByteView(out).subspan(1, kPacket);
@@ -313,7 +302,7 @@ TEST(HandshakeServer, DigestS0S1S2LayoutAndSignatures) {
 
 TEST(HandshakeServer, FfmpegStyleC1IsDetectedAsDigest) {
   for (std::uint32_t version : {0x09007C02u, 0x80000702u}) {
-    ServerHandshake hs(counting());
+    ServerHandshake hs(counting_random());
     ASSERT_EQ(*hs.feed(ffmpeg_c0c1(version, 1)), 1537u);
     EXPECT_TRUE(hs.digest()) << std::hex << version;
     EXPECT_EQ(hs.scheme(), 1);
@@ -323,11 +312,11 @@ TEST(HandshakeServer, FfmpegStyleC1IsDetectedAsDigest) {
 TEST(HandshakeServer, WrongDigestIsAnsweredSimple) {
   Bytes c0c1 = ffmpeg_c0c1();
   c0c1[1 + digest_pos(ByteView(c0c1).subspan(1), 1)] ^= 0x01;
-  ServerHandshake hs(counting(), 77);
+  ServerHandshake hs(counting_random(), 77);
   ASSERT_EQ(*hs.feed(c0c1), 1537u);
   EXPECT_FALSE(hs.digest());
   EXPECT_EQ(hs.scheme(), -1);
-  const Bytes out = drain(hs);
+  const Bytes out = drain_handshake(hs);
   EXPECT_EQ(Bytes(out.begin() + 5, out.begin() + 9), Bytes(4, 0));  // S1 zero field
   Bytes s2(c0c1.begin() + 1, c0c1.end());
   put32(s2, 4, 77);
@@ -336,14 +325,14 @@ TEST(HandshakeServer, WrongDigestIsAnsweredSimple) {
 
 TEST(HandshakeServer, ZeroVersionFieldIsSimpleEvenWithValidDigest) {
   // Spec 5.2.3: bytes 4-7 of a simple C1 are zero; such a client gets a simple answer.
-  ServerHandshake hs(counting());
+  ServerHandshake hs(counting_random());
   ASSERT_EQ(*hs.feed(ffmpeg_c0c1(0, 1)), 1537u);
   EXPECT_FALSE(hs.digest());
 }
 
 TEST(HandshakeServer, RtmpeAndOtherVersionsFail) {
   for (std::uint8_t v : {6, 8, 9}) {
-    ServerHandshake hs(counting());
+    ServerHandshake hs(counting_random());
     const Bytes in = {v, 0, 0, 0};
     auto r = hs.feed(in);
     ASSERT_FALSE(r.has_value());
@@ -353,7 +342,7 @@ TEST(HandshakeServer, RtmpeAndOtherVersionsFail) {
     EXPECT_TRUE(hs.output().empty());
   }
   for (int v : {0, 1, 2, 4, int{'G'}}) {
-    ServerHandshake hs(counting());
+    ServerHandshake hs(counting_random());
     const Bytes in = {static_cast<std::uint8_t>(v)};
     auto r = hs.feed(in);
     ASSERT_FALSE(r.has_value());
@@ -366,7 +355,7 @@ TEST(HandshakeServer, RtmpeAndOtherVersionsFail) {
 }
 
 TEST(HandshakeServer, ExtraBytesAfterC2AreLeftUnconsumed) {
-  ServerHandshake hs(counting());
+  ServerHandshake hs(counting_random());
   Bytes c2(kPacket, 0xEE);  // garbage C2 is accepted
   const Bytes chunk_stream = {0x02, 0x00, 0x00, 0x00, 0x00};
   const Bytes all = concat({ffmpeg_c0c1(), c2, chunk_stream});
@@ -375,13 +364,13 @@ TEST(HandshakeServer, ExtraBytesAfterC2AreLeftUnconsumed) {
   EXPECT_EQ(*r, 1537u + kPacket);
   EXPECT_TRUE(hs.done());
   EXPECT_FALSE(hs.c2_matched());
-  EXPECT_EQ(drain(hs).size(), 3073u);
+  EXPECT_EQ(drain_handshake(hs).size(), 3073u);
   // Once done, nothing more is taken.
   EXPECT_EQ(*hs.feed(chunk_stream), 0u);
 }
 
 TEST(HandshakeServer, TruncatedInputWaits) {
-  ServerHandshake hs(counting());
+  ServerHandshake hs(counting_random());
   const Bytes c0c1 = ffmpeg_c0c1();
   ASSERT_EQ(*hs.feed(ByteView(c0c1).first(1000)), 1000u);
   EXPECT_TRUE(hs.output().empty());
@@ -393,16 +382,16 @@ TEST(HandshakeServer, TruncatedInputWaits) {
 
 TEST(HandshakeServer, C2EchoOfS1MatchesAfterDigestC1) {
   // FFmpeg publishing sends a digest C1 but echoes S1 as C2.
-  ServerHandshake hs(counting());
+  ServerHandshake hs(counting_random());
   ASSERT_EQ(*hs.feed(ffmpeg_c0c1()), 1537u);
-  const Bytes out = drain(hs);
+  const Bytes out = drain_handshake(hs);
   ASSERT_EQ(*hs.feed(ByteView(out).subspan(1, kPacket)), kPacket);
   EXPECT_TRUE(hs.done());
   EXPECT_TRUE(hs.c2_matched());
 }
 
 TEST(HandshakeServer, ConsumeOutputInParts) {
-  ServerHandshake hs(counting());
+  ServerHandshake hs(counting_random());
   ASSERT_EQ(*hs.feed(ffmpeg_c0c1()), 1537u);
   const Bytes all(hs.output().begin(), hs.output().end());
   hs.consume_output(1000);
@@ -415,8 +404,8 @@ TEST(HandshakeServer, ConsumeOutputInParts) {
 // --- Client ------------------------------------------------------------------------------
 
 TEST(HandshakeClient, DigestC0C1Layout) {
-  ClientHandshake hs(counting(0), true, 0x11223344);
-  const Bytes out = drain(hs);
+  ClientHandshake hs(counting_random(0), true, 0x11223344);
+  const Bytes out = drain_handshake(hs);
   ASSERT_EQ(out.size(), 1537u);
   EXPECT_EQ(out[0], 3);
   const ByteView c1 = ByteView(out).subspan(1);
@@ -432,8 +421,8 @@ TEST(HandshakeClient, DigestC0C1Layout) {
 }
 
 TEST(HandshakeClient, SimpleC0C1Layout) {
-  ClientHandshake hs(counting(0), false, 9);
-  const Bytes out = drain(hs);
+  ClientHandshake hs(counting_random(0), false, 9);
+  const Bytes out = drain_handshake(hs);
   ASSERT_EQ(out.size(), 1537u);
   const Bytes head = {3, 0, 0, 0, 9, 0, 0, 0, 0};
   EXPECT_TRUE(std::equal(head.begin(), head.end(), out.begin()));
@@ -442,8 +431,8 @@ TEST(HandshakeClient, SimpleC0C1Layout) {
 
 TEST(HandshakeClient, SimpleServerGetsS1Echo) {
   // A simple server (FFmpeg's listen mode): S1 without digest, S2 echoing C1.
-  ClientHandshake hs(counting(), true);
-  const Bytes c0c1 = drain(hs);
+  ClientHandshake hs(counting_random(), true);
+  const Bytes c0c1 = drain_handshake(hs);
   Bytes s1(kPacket);
   lcg_fill(s1, 42);
   put32(s1, 4, 0);
@@ -456,13 +445,13 @@ TEST(HandshakeClient, SimpleServerGetsS1Echo) {
   EXPECT_TRUE(hs.done());
   EXPECT_FALSE(hs.server_digest());
   EXPECT_TRUE(hs.s2_matched());
-  EXPECT_EQ(drain(hs), s1);
+  EXPECT_EQ(drain_handshake(hs), s1);
   EXPECT_EQ(*hs.feed(extra), 0u);
 }
 
 TEST(HandshakeClient, C2IsQueuedAfterS1BeforeS2) {
-  ClientHandshake hs(counting(), false);
-  drain(hs);
+  ClientHandshake hs(counting_random(), false);
+  drain_handshake(hs);
   Bytes s0s1(1 + kPacket);
   s0s1[0] = 3;
   ASSERT_EQ(*hs.feed(s0s1), s0s1.size());
@@ -472,7 +461,7 @@ TEST(HandshakeClient, C2IsQueuedAfterS1BeforeS2) {
 
 TEST(HandshakeClient, BadS0Fails) {
   for (std::uint8_t v : {6, 4}) {
-    ClientHandshake hs(counting());
+    ClientHandshake hs(counting_random());
     const Bytes in = {v};
     auto r = hs.feed(in);
     ASSERT_FALSE(r.has_value());
@@ -482,10 +471,10 @@ TEST(HandshakeClient, BadS0Fails) {
 }
 
 TEST(HandshakeClient, GarbageS2IsRecordedNotFatal) {
-  ServerHandshake server(counting());
-  ClientHandshake client(counting(50));
-  ASSERT_EQ(*server.feed(drain(client)), 1537u);
-  Bytes s = drain(server);
+  ServerHandshake server(counting_random());
+  ClientHandshake client(counting_random(50));
+  ASSERT_EQ(*server.feed(drain_handshake(client)), 1537u);
+  Bytes s = drain_handshake(server);
   s.back() ^= 0xFF;  // break the S2 signature
   ASSERT_EQ(*client.feed(s), 3073u);
   EXPECT_TRUE(client.done());

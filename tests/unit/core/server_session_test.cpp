@@ -3,6 +3,8 @@
 #include "rtmp/core/client_session.hpp"
 #include "rtmp/core/control.hpp"
 
+#include "support/session_io.hpp"
+
 #include <gtest/gtest.h>
 
 #include <random>
@@ -12,20 +14,8 @@
 namespace rtmp {
 namespace {
 
-RandomSource counting_random(std::uint8_t seed) {
-  return [seed](std::span<std::uint8_t> out) mutable {
-    for (auto& b : out) b = seed++;
-  };
-}
-
-Bytes drain(OutputQueue& q) {
-  Bytes all;
-  std::vector<ByteView> views;
-  q.views(views, static_cast<std::size_t>(-1));
-  for (auto v : views) all.insert(all.end(), v.begin(), v.end());
-  q.consume(all.size());
-  return all;
-}
+using test::counting_random;
+using test::drain;
 
 struct RecordingServer : ServerSessionHandler {
   std::vector<std::string> events;

@@ -5,6 +5,8 @@
 #include "rtmp/media/avc_config.hpp"
 #include "rtmp/media/hevc_config.hpp"
 
+#include "support/bytes.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -12,12 +14,7 @@
 namespace rtmp {
 namespace {
 
-Bytes hex(std::string_view s) {
-  Bytes out;
-  for (std::size_t i = 0; i + 1 < s.size(); i += 2)
-    out.push_back(static_cast<std::uint8_t>(std::stoi(std::string(s.substr(i, 2)), nullptr, 16)));
-  return out;
-}
+using test::hex;
 
 template <class Details>
 Codec codec(CodecId id, Details d) {

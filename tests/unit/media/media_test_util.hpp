@@ -1,33 +1,13 @@
-// Small helpers shared by the media unit tests.
+// Messages and codec fixtures shared by the media unit tests (byte helpers: support/bytes.hpp).
 #pragma once
 
 #include "rtmp/core/bytes.hpp"
 #include "rtmp/core/message.hpp"
+#include "support/bytes.hpp"
 
 #include <cstdint>
-#include <fstream>
-#include <initializer_list>
-#include <iterator>
-#include <string>
-#include <vector>
 
 namespace rtmp::test {
-
-inline Bytes bytes(std::initializer_list<int> v) {
-  Bytes b;
-  for (int x : v) b.push_back(static_cast<std::uint8_t>(x));
-  return b;
-}
-
-inline Bytes cat(std::initializer_list<Bytes> parts) {
-  Bytes b;
-  for (const auto& p : parts) b.insert(b.end(), p.begin(), p.end());
-  return b;
-}
-
-inline Bytes str(const std::string& s) {
-  return Bytes(s.begin(), s.end());
-}
 
 inline Message message(std::uint8_t type, std::uint32_t ts, Bytes payload) {
   Message m;
@@ -43,15 +23,6 @@ inline Message video(std::uint32_t ts, Bytes payload) {
 }
 inline Message audio(std::uint32_t ts, Bytes payload) {
   return message(msg::audio, ts, std::move(payload));
-}
-
-inline Bytes to_bytes(ByteView v) {
-  return Bytes(v.begin(), v.end());
-}
-
-inline Bytes read_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return Bytes(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
 }
 
 // Fixtures used by several tests.

@@ -4,6 +4,8 @@
 #include "rtmp/media/avc_config.hpp"
 #include "rtmp/media/hevc_config.hpp"
 
+#include "support/bytes.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -11,12 +13,7 @@
 namespace rtmp {
 namespace {
 
-Bytes hex(std::string_view s) {
-  Bytes out;
-  for (std::size_t i = 0; i + 1 < s.size(); i += 2)
-    out.push_back(static_cast<std::uint8_t>(std::stoi(std::string(s.substr(i, 2)), nullptr, 16)));
-  return out;
-}
+using test::hex;
 
 // Parameter sets written by FFmpeg 5.1's libx264 / libx265 / libaom-av1 for lavfi testsrc2 at
 // the size in the test name (`-f h264` / `-f hevc` / `-f obu` output).

@@ -44,9 +44,10 @@ class RbspBits {
     if (err_ != errc::ok) return 0;
     return ((1u << zeros) - 1) + u(zeros);
   }
-  std::int32_t se() {
+  // In int64: ue() reaches 2^32 - 1, whose se() magnitude does not fit an int32.
+  std::int64_t se() {
     const std::uint32_t k = ue();
-    const auto mag = static_cast<std::int32_t>((k + 1) / 2);
+    const std::int64_t mag = (std::int64_t{k} + 1) / 2;
     return (k & 1) ? mag : -mag;
   }
   void skip(unsigned n) {
@@ -82,7 +83,8 @@ Result<VideoSize> cropped(const char* what, std::uint64_t w, std::uint64_t h, st
 void skip_scaling_list(RbspBits& b, int size) {
   int last = 8, next = 8;
   for (int j = 0; j < size && b.ok(); ++j) {
-    if (next != 0) next = (last + b.se() + 256) % 256;
+    // delta_scale is -128..127; a larger one is malformed, and stays harmless modulo 256.
+    if (next != 0) next = static_cast<int>(((last + b.se()) % 256 + 256) % 256);
     last = next == 0 ? last : next;
   }
 }

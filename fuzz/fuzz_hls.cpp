@@ -2,20 +2,26 @@
 // video and audio frames with jumping, backward and wrapping timestamps, sequence ends,
 // discontinuities and ends, through the real fMP4 or MPEG-TS adapter.
 //
-// Invariants checked after every step: media sequence numbers strictly increase; the window
-// holds at most Options::window segments; a segment that was not a forced cut starts with an
-// independent part; durations are positive and a segment's is its parts' sum; the playlist
-// parses back (known tags only, each EXTINF followed by a URI that lookup() finds, the
-// media sequence of the first segment) and every listed part is found.
+// Invariants checked after every change: media sequence numbers strictly increase; the
+// window holds at most Options::window segments; a segment that was not a forced cut starts
+// with an independent part; durations are positive and a segment's is its parts' sum; every
+// segment's rounded duration is at most EXT-X-TARGETDURATION, which never changes once the
+// playlist is listed; the playlist parses back (known tags only, each EXTINF followed by a
+// URI that lookup() finds, the media sequence of the first segment) and every listed part
+// is found.
+//
+// Speed: at most max_steps events per input, each complete segment checked once, the
+// playlist rendered every 32nd change; run with -max_len=1024 or so.
 #include "rtmp/media/demuxer.hpp"
 #include "rtmp/media/hls_playlist.hpp"
 #include "rtmp/media/hls_segmenter.hpp"
 
 #include <fuzzer/FuzzedDataProvider.h>
 
+#include <array>
 #include <cstdlib>
-#include <sstream>
 #include <string>
+#include <string_view>
 
 using namespace rtmp;
 
@@ -27,7 +33,7 @@ void check(bool ok) {
 
 // Codecs as the Demuxer makes them from legacy sequence headers: FFmpeg's 1280x720 avcC
 // (two variants, for codec changes) and AAC LC (44.1 kHz stereo, 48 kHz stereo).
-Codec codec(std::uint8_t which) {
+Codec make_codec(std::uint8_t which) {
   static const char* const avcc =
       "0164001fffe1001a6764001facd9405005bb011000000300100000030320f183196001000668ebe3cb22c0";
   Bytes body;
@@ -48,6 +54,14 @@ Codec codec(std::uint8_t which) {
   if (!d.push(m, out) || out.empty() || !std::holds_alternative<Codec>(out[0])) std::abort();
   return std::get<Codec>(out[0]);
 }
+
+const Codec& codec(std::uint8_t which) {
+  static const std::array<Codec, 4> codecs = {make_codec(0), make_codec(1), make_codec(2),
+                                              make_codec(3)};
+  return codecs[which & 3];
+}
+
+constexpr std::size_t max_steps = 160;
 
 bool known_tag(std::string_view line) {
   static const char* const tags[] = {"#EXTM3U",
@@ -81,13 +95,20 @@ std::string quoted_uri(std::string_view line) {
 
 void check_playlist(const hls::State& st, bool skip) {
   const std::string text = hls::render_playlist(st, skip);
-  std::istringstream in(text);
-  std::string line;
-  std::getline(in, line);
-  check(line == "#EXTM3U");
+  std::string_view rest = text;
+  auto next_line = [&](std::string_view& line) {
+    if (rest.empty()) return false;
+    const auto nl = rest.find('\n');
+    check(nl != std::string_view::npos);  // every line ends with a newline
+    line = rest.substr(0, nl);
+    rest.remove_prefix(nl + 1);
+    return true;
+  };
+  std::string_view line;
+  check(next_line(line) && line == "#EXTM3U");
   bool want_uri = false;
   std::size_t segments = 0;
-  while (std::getline(in, line)) {
+  while (next_line(line)) {
     if (want_uri) {
       check(!line.empty() && line[0] != '#');
       check(hls::lookup(st, line).kind == hls::File::Kind::found);
@@ -114,12 +135,25 @@ void check_playlist(const hls::State& st, bool skip) {
   if (!skip) check(segments == st.segments.size());
 }
 
-void check_state(const hls::State& st, std::uint64_t& max_msn_seen) {
+struct Seen {
+  std::uint64_t max_msn = 0;
+  std::optional<std::uint64_t> checked_msn;  // complete segments up to it were checked
+  std::optional<std::int64_t> target_s;      // EXT-X-TARGETDURATION once listed
+};
+
+void check_state(const hls::State& st, Seen& seen) {
   check(st.segments.size() <= st.options.window);
+  if (st.listed()) {
+    if (!seen.target_s) seen.target_s = st.target_duration_s;
+    check(st.target_duration_s == *seen.target_s);
+  }
   std::optional<std::uint64_t> prev;
   for (const auto& s : st.segments) {
     if (prev) check(s.msn == *prev + 1);
     prev = s.msn;
+    if (seen.checked_msn && s.msn <= *seen.checked_msn) continue;  // immutable once complete
+    seen.checked_msn = s.msn;
+    check((s.duration_ms + 500) / 1000 <= st.target_duration_s);
     check(!s.parts.empty());
     if (!s.forced) check(s.parts[0].independent);
     std::int64_t sum = 0;
@@ -132,10 +166,13 @@ void check_state(const hls::State& st, std::uint64_t& max_msn_seen) {
   }
   if (!st.segments.empty()) {
     check(st.segments.back().msn + 1 == st.next_msn);
-    check(st.segments.back().msn + 1 >= max_msn_seen);
-    max_msn_seen = st.segments.back().msn + 1;
+    check(st.segments.back().msn + 1 >= seen.max_msn);
+    seen.max_msn = st.segments.back().msn + 1;
   }
-  if (st.current) check(st.current->msn == st.next_msn);
+  if (st.current) {
+    check(st.current->msn == st.next_msn);
+    if (!st.current->parts.empty()) check(st.current->parts.back().duration_ms >= 1);
+  }
 }
 
 }  // namespace
@@ -152,8 +189,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   hls::PlaylistCache cache;
   static const SharedBytes frame = make_shared_bytes(Bytes{0, 0, 0, 2, 0x65, 0x88, 0xAB, 0xCD});
   std::int64_t ts = 0, wall = 1'700'000'000'000;
-  std::uint64_t max_msn = 0, steps = 0;
-  while (in.remaining_bytes() > 0) {
+  Seen seen;
+  std::uint64_t version = seg.state().version, changes = 0;
+  for (std::size_t step = 0; step < max_steps && in.remaining_bytes() > 0; ++step) {
     const auto op = in.ConsumeIntegralInRange<int>(0, 15);
     // Mostly small steps; sometimes jumps, steps back, or a leap past 2^32.
     switch (in.ConsumeIntegralInRange<int>(0, 7)) {
@@ -201,9 +239,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       (void)hls::decide(seg.state(), q);
       (void)cache.get(seg.state(), in.ConsumeBool());
     }
-    check_state(seg.state(), max_msn);
-    // Rendering and parsing back is the slow part: every 16th step, and at the end.
-    if (++steps % 16 == 0) {
+    if (seg.state().version == version) continue;
+    version = seg.state().version;
+    check_state(seg.state(), seen);
+    // Rendering and parsing back is the slow part: every 32nd change, and at the end.
+    if (++changes % 32 == 0) {
       check_playlist(seg.state(), false);
       check_playlist(seg.state(), true);
     }

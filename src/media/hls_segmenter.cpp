@@ -20,6 +20,9 @@ constexpr std::int64_t default_step_ms = 20;
 // the wall clock drift apart by more than this (a publisher slower or faster than real
 // time); bursts such as a GOP delivered at once stay below it.
 constexpr std::int64_t max_wall_drift_ms = 10'000;
+// Once EXT-X-TARGETDURATION is fixed, a segment may last this much longer and still round
+// to it (below the half second, so a one-ms part added at a clamped cut cannot cross it).
+constexpr std::int64_t max_round_up_ms = 400;
 
 }  // namespace
 
@@ -126,9 +129,17 @@ std::int64_t Segmenter::last_end() const {
   return end;
 }
 
-bool Segmenter::runaway(std::int64_t ts) const {
+std::int64_t Segmenter::max_duration_ms() const {
   const auto& o = state_.options;
-  return ts - state_.current->start_ms >= o.max_segment_ms ||
+  if (!target_fixed_) return o.max_segment_ms;
+  return std::min(o.max_segment_ms, 1000 * state_.target_duration_s + max_round_up_ms);
+}
+
+// Cut before the frame after this one (one step on) would take the segment past the
+// longest allowed duration.
+bool Segmenter::runaway(std::int64_t ts, std::int64_t step) const {
+  const auto& o = state_.options;
+  return ts + std::max<std::int64_t>(step, 0) - state_.current->start_ms > max_duration_ms() ||
          state_.current->bytes + pending_bytes_ >= o.max_segment_bytes;
 }
 
@@ -144,7 +155,7 @@ void Segmenter::on_video(const VideoSample& s, std::int64_t wall_ms) {
   } else if (s.keyframe && ts - state_.current->start_ms >= o.target_ms) {
     close_segment(ts);
     open_segment(ts, wall_ms);
-  } else if (runaway(ts)) {
+  } else if (runaway(ts, video_clock_.delta)) {
     close_segment(ts);
     open_segment(ts, wall_ms);
     state_.current->forced = !s.keyframe;
@@ -167,7 +178,7 @@ void Segmenter::on_audio(const AudioSample& s, std::int64_t wall_ms) {
   if (state_.video) {
     // Video decides the cuts; audio only cuts when video stalls.
     if (!state_.current) return;
-    if (runaway(ts)) {
+    if (runaway(ts, audio_clock_.delta)) {
       close_segment(ts);
       open_segment(ts, wall_ms);
       state_.current->forced = true;
@@ -226,6 +237,9 @@ void Segmenter::flush_part(std::int64_t end_ms) {
 
 void Segmenter::close_segment(std::int64_t end_ms) {
   if (!state_.current) return;
+  // A gap between frames can still overshoot: the segment then ends at the longest allowed
+  // duration (the next one starts at its first frame's time all the same).
+  if (target_fixed_) end_ms = std::min(end_ms, state_.current->start_ms + max_duration_ms());
   flush_part(end_ms);
   Segment seg = std::move(*state_.current);
   state_.current.reset();
@@ -234,9 +248,13 @@ void Segmenter::close_segment(std::int64_t end_ms) {
     pending_discontinuity_ = pending_discontinuity_ || seg.discontinuity;
     return;
   }
-  max_seen_ms_ = std::max(max_seen_ms_, seg.duration_ms);
-  // EXTINF rounded to the nearest integer must not exceed EXT-X-TARGETDURATION.
-  state_.target_duration_s = std::max(state_.target_duration_s, (max_seen_ms_ + 500) / 1000);
+  if (!target_fixed_) {
+    // EXTINF rounded to the nearest integer must not exceed EXT-X-TARGETDURATION, which
+    // may not change once a playlist is out: the first segment (one or more whole GOPs)
+    // decides it.
+    target_fixed_ = true;
+    state_.target_duration_s = std::max(state_.target_duration_s, (seg.duration_ms + 500) / 1000);
+  }
   state_.segments.push_back(std::move(seg));
   ++state_.next_msn;
   evict();
@@ -263,6 +281,7 @@ void Segmenter::discontinuity(std::int64_t /*wall_ms*/) {
 
 void Segmenter::end(std::int64_t /*wall_ms*/) {
   if (state_.current) close_segment(last_end());
+  target_fixed_ = true;  // the playlist is listed from now on
   state_.ended = true;
   changed();
 }

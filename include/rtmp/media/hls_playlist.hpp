@@ -16,8 +16,8 @@
 // seg<msn>.ts, part<msn>.<i>.m4s. Names are never reused within a stream's life.
 //
 // Playlist tags: EXT-X-VERSION 9 with LL-HLS (EXT-X-SKIP), 6 for fMP4 without, 3 for TS;
-// EXT-X-TARGETDURATION is State::target_duration_s: the configured target rounded up,
-// raised when a segment came out longer (a runaway cut) and never lowered.
+// EXT-X-TARGETDURATION is State::target_duration_s, fixed before the first playlist can be
+// served (State::listed(); see hls_segmenter.hpp) and never changed.
 // EXT-X-INDEPENDENT-SEGMENTS only while no listed segment was a forced (keyframe-less) cut.
 // LL-HLS: EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES,CAN-SKIP-UNTIL=6 x target,
 // PART-HOLD-BACK=3 x part target; EXT-X-PART-INF; EXT-X-PART for segments ending within 3

@@ -15,6 +15,13 @@
 //  - a runaway segment (no keyframe) is cut anyway at Options::max_segment_ms or
 //    Options::max_segment_bytes, at any frame; such a segment is marked `forced` (it may not
 //    start with a keyframe) and the playlist then drops EXT-X-INDEPENDENT-SEGMENTS;
+//  - EXT-X-TARGETDURATION never changes once a playlist can be served (RFC 8216 §4.3.3.1,
+//    §6.2.1): it is fixed when the first segment completes, as the larger of the configured
+//    target (rounded up) and that segment's rounded duration, so a GOP longer than the target
+//    (5 s GOPs at a 2 s target: 5) is never split. The playlist is withheld until then
+//    (State::listed()). A later segment that would round above it (the publisher's GOP grew,
+//    or a republish has longer GOPs) is cut like a runaway one: the cut comes before the
+//    next frame would take it past target + 0.4 s;
 //  - parts (fMP4 only) are cut when the next video frame would take the part past
 //    Options::part_target_ms (audio-only: the next audio frame); a part starting with a
 //    keyframe is independent. A segment's bytes are exactly its parts' bytes in order.
@@ -23,9 +30,15 @@
 //    EXT-X-DISCONTINUITY. discontinuity() does the same for a republish.
 //
 // Timestamps: one offset maps both tracks' ms onto the output timeline. A step backwards or
-// a jump forward of more than Options::jump_ms on a track rebases the timeline so it
-// continues where it was (tfdt stays monotonic, durations are never negative); after
-// discontinuity() the next frame continues the timeline the same way.
+// a jump forward of more than Options::jump_ms on a track (the 2^32 ms wrap, once the
+// Demuxer has unwrapped it, is neither) rebases the timeline so it continues one frame
+// interval on: tfdt and PTS stay monotonic, durations are never negative, and no
+// EXT-X-DISCONTINUITY is needed because the output timestamps have no discontinuity
+// (RFC 8216 §4.3.2.3 asks for one only when they do); players then never reset their
+// buffers on a publisher's clock glitch. After discontinuity() the next frame continues the
+// timeline the same way, with the tag (another encoder). Input times beyond ±2^40 ms are
+// dropped, so the offset and the output timeline stay below 2^41 ms plus the stream's own
+// length: ms × 90 kHz and every duration sum fit in int64 with room to spare.
 //
 // Thread safety: none; one Segmenter per stream, used under the caller's lock.
 #pragma once
@@ -89,11 +102,14 @@ struct State {
   std::uint64_t next_msn = 0;      // msn of `current`, or of the next segment to open
   std::uint64_t discontinuity_sequence = 0;
   std::vector<Init> inits;             // those the window and `current` refer to
-  std::int64_t target_duration_s = 2;  // never decreases (see hls_playlist.hpp)
+  std::int64_t target_duration_s = 2;  // fixed once listed() (see above)
   bool ended = false;
   bool video = false, audio = false;  // tracks carried by the current init
   std::uint64_t version = 0;          // bumps on every change a reader could see
 
+  // A playlist can be served: a segment is complete (EXT-X-TARGETDURATION is fixed) or the
+  // stream ended.
+  bool listed() const noexcept { return !segments.empty() || ended; }
   bool parts_enabled() const noexcept {
     return options.low_latency && options.container == Container::fmp4;
   }
@@ -144,7 +160,8 @@ class Segmenter {
   void flush_part(std::int64_t end_ms);
   std::int64_t last_end() const;
   void evict();
-  bool runaway(std::int64_t ts) const;
+  bool runaway(std::int64_t ts, std::int64_t step) const;
+  std::int64_t max_duration_ms() const;
   void changed() { ++state_.version; }
 
   State state_;
@@ -160,7 +177,7 @@ class Segmenter {
   std::vector<AudioSample> part_audio_;
   std::size_t pending_bytes_ = 0;
   std::int64_t part_start_ = 0;
-  std::int64_t max_seen_ms_ = 0;
+  bool target_fixed_ = false;
   std::uint32_t fragment_seq_ = 0;
   std::uint32_t init_version_ = 0;
   std::optional<std::int64_t> wall_anchor_, media_anchor_;

@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
 
 namespace rtmp::hls {
@@ -129,6 +130,78 @@ TEST_F(HlsSegmenterTest, NeverSplitsAGop) {
   ASSERT_EQ(st().segments.size(), 3u);
   for (const auto& s : st().segments) EXPECT_EQ(s.duration_ms, 3000);
   EXPECT_EQ(st().target_duration_s, 3);
+}
+
+// RFC 8216 §4.3.3.1: every EXTINF, rounded, is at most EXT-X-TARGETDURATION, and (§6.2.1)
+// that value never changes once a playlist is out.
+void expect_within_target(const State& st) {
+  for (const auto& s : st.segments)
+    EXPECT_LE((s.duration_ms + 500) / 1000, st.target_duration_s) << "segment " << s.msn;
+}
+
+TEST_F(HlsSegmenterTest, FiveSecondGopsAtATwoSecondTargetSetTheTargetToFiveUnsplit) {
+  push(video_codec());
+  feed_video(0, 4960, 5000);
+  EXPECT_FALSE(st().listed());  // no playlist before the target is known
+  push(video(5000, true));
+  ASSERT_TRUE(st().listed());
+  EXPECT_EQ(st().target_duration_s, 5);
+  for (std::int64_t t = 5040; t < 30'040; t += 40) push(video(t, t % 5000 == 0));
+  ASSERT_EQ(st().segments.size(), 6u);
+  for (const auto& s : st().segments) {
+    EXPECT_EQ(s.duration_ms, 5000);
+    EXPECT_FALSE(s.forced);
+  }
+  EXPECT_EQ(st().target_duration_s, 5);
+  EXPECT_NE(render_playlist(st(), false).find("#EXT-X-TARGETDURATION:5\n"), std::string::npos);
+  expect_within_target(st());
+}
+
+TEST_F(HlsSegmenterTest, TargetDurationNeverChangesWhenTheGopGrowsLater) {
+  push(video_codec());
+  feed_video(0, 4000, 1000);  // 2 s segments: the target is fixed at 2
+  ASSERT_TRUE(st().listed());
+  ASSERT_EQ(st().target_duration_s, 2);
+  feed_video(4000, 34'000, 10'000);  // then 10 s GOPs
+  seg->end(wall);
+  EXPECT_EQ(st().target_duration_s, 2);
+  expect_within_target(st());
+  // Cut before the next frame would pass 2.4 s: at 2.4 s exactly (frames every 40 ms).
+  EXPECT_EQ(st().segments.back().duration_ms % 40, 0);
+  bool forced = false;
+  for (const auto& s : st().segments) forced = forced || s.forced;
+  EXPECT_TRUE(forced);
+}
+
+TEST_F(HlsSegmenterTest, ARepublishWithLongerGopsKeepsTheTarget) {
+  push(video_codec());
+  feed_video(0, 4040, 1000);
+  seg->end(wall);
+  seg->discontinuity(wall);
+  push(video_codec());
+  feed_video(0, 20'000, 6000);
+  EXPECT_EQ(st().target_duration_s, 2);
+  expect_within_target(st());
+}
+
+TEST_F(HlsSegmenterTest, AFrameGapPastTheTargetStillEndsTheSegmentWithinIt) {
+  push(video_codec());
+  feed_video(0, 4000, 2000);
+  push(video(4000, true));
+  push(video(4040, false));
+  push(video(7000, false));  // 3 s without frames, below the jump threshold
+  push(video(7040, true));
+  seg->end(wall);
+  EXPECT_EQ(st().target_duration_s, 2);
+  expect_within_target(st());
+}
+
+TEST_F(HlsSegmenterTest, AnEndedStreamWithoutSegmentsIsListed) {
+  push(video_codec());
+  EXPECT_FALSE(st().listed());
+  seg->end(wall);
+  EXPECT_TRUE(st().listed());
+  EXPECT_EQ(render_playlist(st(), false).find("#EXTINF"), std::string::npos);
 }
 
 TEST_F(HlsSegmenterTest, PartsAreCutAtThePartTargetAndOnlyTheFirstIsIndependent) {
@@ -284,6 +357,61 @@ TEST_F(HlsSegmenterTest, TimestampsPastTwoToThe32ContinueAcrossTheWrap) {
   ASSERT_EQ(st().segments.size(), 2u);
   EXPECT_EQ(st().segments[1].start_ms, base + 2000);
   EXPECT_EQ(st().segments[1].duration_ms, 2000);
+}
+
+TEST_F(HlsSegmenterTest, RepeatedLeapsOfTwoToThe32KeepTheTimelineContinuous) {
+  push(video_codec());
+  push(audio_codec());
+  std::int64_t in = 0;
+  for (int leap = 0; leap < 200; ++leap) {
+    for (int i = 0; i < 25; ++i, in += 40) {
+      push(video(in, i == 0));
+      push(audio(in + 20));
+    }
+    in += std::int64_t{1} << 32;  // a publisher whose clock leaps (each one is a jump)
+  }
+  seg->end(wall);
+  // 200 x 25 frames, 40 ms apart on the output: the leaps left no trace.
+  std::int64_t total = 0, next = st().segments.front().start_ms;
+  for (const auto& s : st().segments) {
+    EXPECT_EQ(s.start_ms, next);
+    next = s.start_ms + s.duration_ms;
+    total += s.duration_ms;
+  }
+  EXPECT_EQ(next, 200 * 25 * 40 + 20);  // the last audio frame ends 20 ms after the video
+  EXPECT_EQ(total, next - st().segments.front().start_ms);
+  for (const auto& s : st().segments) EXPECT_FALSE(s.discontinuity);
+  expect_within_target(st());
+}
+
+TEST_F(HlsSegmenterTest, ABackwardStepContinuesOneFrameOn) {
+  push(video_codec());
+  feed_video(0, 3000, 1000);
+  feed_video(1000, 5000, 1000);  // the publisher's clock steps back 2 s
+  seg->end(wall);
+  std::int64_t next = 0;
+  for (const auto& s : st().segments) {
+    EXPECT_EQ(s.start_ms, next);
+    next = s.start_ms + s.duration_ms;
+  }
+  EXPECT_EQ(next, (75 + 100) * 40);
+  expect_within_target(st());
+}
+
+TEST_F(HlsSegmenterTest, TimesBeyondTwoToThe40AreLeftOut) {
+  push(video_codec());
+  feed_video(0, 2040, 1000);
+  const std::int64_t huge = std::int64_t{1} << 41;
+  push(video(huge, true));
+  push(video(-huge, true));
+  push(video(std::numeric_limits<std::int64_t>::max(), true));
+  auto a = audio(std::numeric_limits<std::int64_t>::min());
+  push(a);
+  feed_video(2040, 4040, 1000);
+  seg->end(wall);
+  std::int64_t total = 0;
+  for (const auto& s : st().segments) total += s.duration_ms;
+  EXPECT_EQ(total, 101 * 40);
 }
 
 TEST_F(HlsSegmenterTest, ARunawayGopIsCutAtThreeTargetsAndMarked) {

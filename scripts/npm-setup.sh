@@ -4,7 +4,7 @@
 # Copies package.json + package-lock.json there and runs `npm ci` from the npm registry (never
 # into the source tree, never a browser download). Does nothing when BUILD_DIR/browser already
 # holds the packages of the same lock file, so it runs offline once installed.
-# Then assembles DEST_DIR/www/: the player page (apps/relay/www) beside the two player
+# Then assembles DEST_DIR/www/: the player page, dashboard and stat.xsl (apps/relay/www) beside the two player
 # libraries it loads (hls.min.js, mpegts.js), the directory rtmp-server serves for browsers.
 # Exits 77 when node or npm is missing.
 set -euo pipefail
@@ -24,6 +24,6 @@ else
   echo "npm-setup: installed into $dest/node_modules"
 fi
 mkdir -p "$dest/www"
-cp "$src/../../apps/relay/www/player.html" "$src/../../apps/relay/www/player.js" \
+cp "$src/../../apps/relay/www/"*.html "$src/../../apps/relay/www/"*.js "$src/../../apps/relay/www/"*.xsl \
   "$dest/node_modules/hls.js/dist/hls.min.js" "$dest/node_modules/mpegts.js/dist/mpegts.js" "$dest/www/"
 echo "npm-setup: player page in $dest/www"

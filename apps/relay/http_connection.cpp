@@ -1,5 +1,6 @@
 #include "relay/http_connection.hpp"
 
+#include "relay/http_api.hpp"
 #include "relay/http_flv_serve.hpp"
 #include "relay/http_hls.hpp"
 
@@ -84,11 +85,12 @@ asio::awaitable<bool> write_reply(beast::tcp_stream& stream, const HttpRequest& 
   if (!reply.content_type.empty()) res.set(http::field::content_type, reply.content_type);
   res.set(http::field::cache_control, reply.cache_control);
   if (!reply.location.empty()) res.set(http::field::location, reply.location);
+  for (const auto& [name, value] : reply.headers) res.set(name, value);
   if (!ctx.options.cors_origin.empty())
     res.set(http::field::access_control_allow_origin, ctx.options.cors_origin);
   if (reply.status == 204) {
-    res.set(http::field::access_control_allow_methods, "GET, HEAD, OPTIONS");
-    res.set(http::field::access_control_allow_headers, "Range, Origin, Accept");
+    res.set(http::field::access_control_allow_methods, "GET, HEAD, POST, OPTIONS");
+    res.set(http::field::access_control_allow_headers, "Range, Origin, Accept, Authorization");
     res.set(http::field::access_control_max_age, "86400");
   }
   const bool keep = keep_alive && req.keep_alive() && !ctx.stopped;
@@ -171,7 +173,7 @@ asio::awaitable<void> serve_http_connection(tcp::socket socket, std::shared_ptr<
         reply = {400, text_plain, "bad request target\n"};
         break;
       case HttpTarget::Kind::stats:
-        reply = stats_reply(*ctx, method, target_text);
+        reply = api_reply(*ctx, api_request(req, peer));
         break;
       case HttpTarget::Kind::flv:
         if (!get) {
@@ -192,6 +194,10 @@ asio::awaitable<void> serve_http_connection(tcp::socket socket, std::shared_ptr<
         if (!co_await serve_hls(stream, req, target, ctx, peer)) co_return;
         continue;
       case HttpTarget::Kind::file:
+        if (target.file.empty()) {  // "/": the dashboard, behind --api-token
+          reply = api_reply(*ctx, api_request(req, peer));
+          break;
+        }
         reply = get ? file_reply(*ctx, target.file) : HttpReply{405, text_plain, "only GET\n"};
         break;
       case HttpTarget::Kind::not_found:

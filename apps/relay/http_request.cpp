@@ -93,7 +93,7 @@ HttpTarget parse_target(std::string_view target) {
   const std::string_view raw_path = target.substr(0, q);
   const std::string query(q == std::string_view::npos ? "" : target.substr(q + 1));
   if (raw_path.find('\\') != std::string_view::npos) return bad("backslash in path");
-  if (raw_path == "/api/streams" || raw_path == "/metrics") {
+  if (raw_path == "/stat" || raw_path == "/metrics" || raw_path.starts_with("/api/")) {
     HttpTarget t;
     t.kind = HttpTarget::Kind::stats;
     t.path = std::string(raw_path);

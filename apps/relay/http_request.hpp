@@ -2,7 +2,7 @@
 // (no Asio, no I/O), so it is unit-tested and fuzzed (apps/relay/fuzz/fuzz_http_request.cpp).
 //
 // URL layout, for a stream published to rtmp://HOST/APP/KEY:
-//   /api/streams, /metrics                 stats
+//   /api/..., /stat, /metrics              stats and control (http_api.hpp)
 //   /APP/KEY.flv                           HTTP-FLV or, with an Upgrade, WebSocket-FLV
 //   /APP/KEY/index.m3u8 | init.mp4 | init-N.mp4 | segN.m4s | segN.ts | partN.I.m4s   HLS
 //   /NAME, /                               the player page and its files (--http-www)

@@ -23,6 +23,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace boost::asio {
 class io_context;
@@ -40,9 +42,11 @@ struct HttpOptions {
   std::chrono::milliseconds request_timeout{10'000};
   std::chrono::milliseconds idle_timeout{30'000};
   std::size_t header_limit = 8 * 1024;
-  // The player page and its scripts, served at /NAME; GET / redirects to /player.html.
-  // Null: those paths answer 404.
+  // The player page, the dashboard and their scripts, served at /NAME; GET / is the
+  // dashboard (http_api.hpp). Null: those paths answer 404.
   std::shared_ptr<const StaticFiles> www;
+  // --api-token: required by /api/*, /stat, /metrics and the dashboard, and enables kicks.
+  std::string api_token;
 };
 
 struct HttpReply {
@@ -58,6 +62,8 @@ struct HttpReply {
   std::string body;
   std::string cache_control;
   std::string location;  // for redirects
+  // More headers (Set-Cookie, WWW-Authenticate, ...).
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 // method ("GET", ...) and target ("/metrics?x=1"). Called on the connection's strand.

@@ -146,6 +146,30 @@ std::vector<StreamStats> Relay::stats(TimePoint now, bool with_players) const {
   return out;
 }
 
+std::optional<std::uint64_t> Relay::kick_publisher(std::string_view app, std::string_view key,
+                                                   std::string_view reason) {
+  std::shared_ptr<Stream> stream;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = streams_.find(stream_path(app, key));
+    if (it == streams_.end()) return std::nullopt;
+    stream = it->second;
+  }
+  const std::uint64_t id = stream->kick_publisher(reason);
+  return id ? std::optional(id) : std::nullopt;
+}
+
+bool Relay::kick_session(std::uint64_t session_id, std::string_view reason) {
+  std::vector<std::shared_ptr<Stream>> all;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [path, s] : streams_) all.push_back(s);
+  }
+  for (auto& s : all)
+    if (s->kick(session_id, reason)) return true;
+  return false;
+}
+
 std::size_t Relay::stream_count() const {
   std::lock_guard lock(mutex_);
   return streams_.size();

@@ -27,6 +27,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,6 +67,11 @@ class Relay {
 
   std::vector<StreamStats> stats(TimePoint now, bool with_players = true) const;
   std::size_t stream_count() const;
+  // Operator kicks (see Stream::kick_publisher / kick): the publisher of app/key, or the
+  // publisher or player with this session id. nullopt / false when there is none.
+  std::optional<std::uint64_t> kick_publisher(std::string_view app, std::string_view key,
+                                              std::string_view reason);
+  bool kick_session(std::uint64_t session_id, std::string_view reason);
   const RelayConfig& config() const noexcept { return config_; }
 
   // Makes one RelayHandler per connection (refuses connections past max_connections).

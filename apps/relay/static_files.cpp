@@ -32,7 +32,7 @@ bool StaticFiles::servable_name(std::string_view name) {
 }
 
 std::string StaticFiles::content_type(std::string_view name) {
-  static constexpr std::array<std::pair<std::string_view, std::string_view>, 9> types{{
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 10> types{{
       {".html", "text/html; charset=utf-8"},
       {".js", "text/javascript; charset=utf-8"},
       {".mjs", "text/javascript; charset=utf-8"},
@@ -42,6 +42,7 @@ std::string StaticFiles::content_type(std::string_view name) {
       {".png", "image/png"},
       {".ico", "image/x-icon"},
       {".map", "application/json"},
+      {".xsl", "text/xsl; charset=utf-8"},
   }};
   for (const auto& [ext, type] : types)
     if (name.ends_with(ext)) return std::string(type);

@@ -2,6 +2,7 @@
 // and what an HTTP stats endpoint can serve.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -19,6 +20,25 @@ struct PlayerStats {
   std::uint32_t backlog_ms = 0;
   bool skipping = false;  // currently dropping frames up to the next keyframe
   bool waiting = false;   // waiting for a publisher or for a first keyframe
+};
+
+// What a StatsMeter measures of a publisher's media (see stats_meter.hpp).
+struct MediaStats {
+  // Rates over the last measurement window (about one second), payload bits per second.
+  double video_bps = 0;
+  double audio_bps = 0;
+  std::uint64_t video_bytes = 0, audio_bytes = 0;  // since the publish started
+  // From the sequence headers: "Baseline", "Main", "High", ... for H.264 (nginx-rtmp's
+  // names; "" when unknown), "LC", "HE", "HEv2" for AAC.
+  std::string video_profile;
+  std::string audio_profile;
+  double video_level = 0;          // 3.1 for H.264 level_idc 31, 0: unknown
+  std::uint32_t video_compat = 0;  // H.264 profile_compatibility
+  double meta_frame_rate = 0;      // onMetaData framerate (0: not sent)
+  // Last message timestamps (ms, as sent) and audio minus video, like nginx-rtmp's avsync.
+  std::uint32_t last_timestamp = 0;
+  std::int64_t avsync_ms = 0;
+  bool has_audio = false, has_video = false;
 };
 
 struct StreamStats {
@@ -49,6 +69,7 @@ struct StreamStats {
   std::size_t gop_cache_packets = 0;
   std::size_t gop_cache_bytes = 0;
   std::string recording;  // current recording file, if any
+  MediaStats media;
   std::vector<PlayerStats> player_list;
 };
 

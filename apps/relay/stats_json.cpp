@@ -4,8 +4,33 @@ namespace rtmp::relay {
 
 using json = nlohmann::ordered_json;
 
+std::string_view player_protocol(std::string_view remote) {
+  for (std::string_view proto : {"http-flv", "ws-flv"})
+    if (remote.starts_with(proto) && remote.substr(proto.size()).starts_with("://")) return proto;
+  if (remote.starts_with("hls:") || remote.starts_with("push:")) return "internal";
+  return "rtmp";
+}
+
+std::pair<std::string_view, std::string_view> split_remote(std::string_view remote) {
+  if (auto scheme = remote.find("://"); scheme != std::string_view::npos)
+    remote = remote.substr(scheme + 3);
+  if (remote.starts_with('[')) {
+    const auto close = remote.find(']');
+    if (close == std::string_view::npos) return {remote, {}};
+    const auto rest = remote.substr(close + 1);
+    return {remote.substr(1, close - 1),
+            rest.starts_with(':') ? rest.substr(1) : rest.substr(0, 0)};
+  }
+  const auto colon = remote.rfind(':');
+  // More than one colon and no brackets: a bare IPv6 address, no port.
+  if (colon == std::string_view::npos || remote.find(':') != colon) return {remote, {}};
+  return {remote.substr(0, colon), remote.substr(colon + 1)};
+}
+
 json to_json(const PlayerStats& p) {
   return {{"session", p.session_id},
+          {"id", p.session_id},
+          {"protocol", player_protocol(p.remote)},
           {"remote", p.remote},
           {"connected_s", p.connected_s},
           {"frames_sent", p.frames_sent},
@@ -28,11 +53,24 @@ json to_json(const StreamStats& s) {
                            : json(nullptr)},
       {"uptime_s", s.uptime_s},
       {"video",
-       {{"codec", s.video_codec}, {"width", s.width}, {"height", s.height}, {"fps", s.fps}}},
+       {{"codec", s.video_codec},
+        {"width", s.width},
+        {"height", s.height},
+        {"fps", s.fps},
+        {"meta_frame_rate", s.media.meta_frame_rate},
+        {"profile", s.media.video_profile},
+        {"level", s.media.video_level},
+        {"bitrate_kbps", s.media.video_bps / 1000},
+        {"bytes", s.media.video_bytes}}},
       {"audio",
        {{"codec", s.audio_codec},
         {"sample_rate", s.audio_sample_rate},
-        {"channels", s.audio_channels}}},
+        {"channels", s.audio_channels},
+        {"profile", s.media.audio_profile},
+        {"bitrate_kbps", s.media.audio_bps / 1000},
+        {"bytes", s.media.audio_bytes}}},
+      {"avsync_ms",
+       s.media.has_audio && s.media.has_video ? json(s.media.avsync_ms) : json(nullptr)},
       {"bitrate_in_kbps", s.bitrate_in_kbps},
       {"bitrate_out_kbps", s.bitrate_out_kbps},
       {"bytes_in", s.bytes_in},

@@ -132,6 +132,7 @@ Decision Stream::publish(const std::shared_ptr<Session>& session, std::uint32_t 
   publisher_id_ = session->id();
   publisher_remote_ = session->remote_address();
   publish_start_ = now;
+  meter_.reset(now);
   window_start_ = now;
   gop_.clear();
   video_started_ = false;
@@ -171,6 +172,7 @@ void Stream::on_metadata(std::uint64_t session_id, const amf::Value& data, std::
   auto p = std::make_shared<Packet>(std::move(m), FrameInfo{FrameKind::data});
   width_ = number_prop(data, "width");
   height_ = number_prop(data, "height");
+  meter_.on_metadata(data);
   bytes_in_ += p->payload_size();
   window_bytes_in_ += p->payload_size();
   gop_.set_metadata(p);
@@ -192,6 +194,7 @@ void Stream::on_message(std::uint64_t session_id, const Message& in, TimePoint n
 
   bytes_in_ += in.size();
   window_bytes_in_ += in.size();
+  meter_.on_media(in.type, in.size(), in.timestamp, now);
   if (info.kind == FrameKind::video_key || info.kind == FrameKind::video_inter) {
     video_started_ = true;
     ++video_in_;
@@ -236,6 +239,7 @@ void Stream::learn_codec(const Packet& p) {
   for (const auto& e : events_) {
     const auto* c = std::get_if<Codec>(&e);
     if (!c) continue;
+    meter_.on_codec(*c);
     if (c->type == TrackType::video) video_codec_ = codec_name(c->id);
     if (c->type == TrackType::audio) {
       audio_codec_ = codec_name(c->id);
@@ -408,6 +412,33 @@ void Stream::leave(std::uint64_t session_id, std::string_view reason) {
   }
 }
 
+std::uint64_t Stream::kick_publisher(std::string_view reason) {
+  std::lock_guard lock(mutex_);
+  if (!publisher_) return 0;
+  spdlog::info("relay: publisher kicked app={} key={} session={}: {}", app_, key_, publisher_id_,
+               reason);
+  // abort() only queues the close on the publisher's strand; its disconnect unpublishes.
+  publisher_->abort(Error(errc::closed, std::string(reason)));
+  return publisher_id_;
+}
+
+bool Stream::kick(std::uint64_t session_id, std::string_view reason) {
+  std::lock_guard lock(mutex_);
+  if (publisher_ && session_id == publisher_id_) {
+    spdlog::info("relay: publisher kicked app={} key={} session={}: {}", app_, key_, session_id,
+                 reason);
+    publisher_->abort(Error(errc::closed, std::string(reason)));
+    return true;
+  }
+  for (std::size_t i = 0; i < players_.size(); ++i) {
+    if (players_[i].id != session_id) continue;
+    players_[i].session->abort(Error(errc::closed, std::string(reason)));
+    remove_player(i, reason);
+    return true;
+  }
+  return false;
+}
+
 void Stream::remove_player(std::size_t index, std::string_view reason) {
   log_player_left(players_[index], reason);
   players_.erase(players_.begin() + static_cast<std::ptrdiff_t>(index));
@@ -561,6 +592,7 @@ void Stream::tick(TimePoint now) {
     window_video_ = window_bytes_in_ = window_bytes_out_ = 0;
     window_start_ = now;
   }
+  meter_.tick(now);
   if (recorder_) {
     if (auto r = recorder_->tick(now); !r)
       spdlog::error("relay: {}; recording stopped", r.error().message());
@@ -661,6 +693,7 @@ StreamStats Stream::stats(TimePoint now, bool with_players) const {
   s.gop_cache_packets = gop_.gop_packets();
   s.gop_cache_bytes = gop_.gop_bytes();
   if (recorder_) s.recording = recorder_->path().string();
+  s.media = meter_.stats();
   if (with_players) {
     for (const auto& pl : players_) {
       PlayerStats p;

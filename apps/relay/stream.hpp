@@ -38,6 +38,7 @@
 #include "relay/packet.hpp"
 #include "relay/recorder.hpp"
 #include "relay/stats.hpp"
+#include "relay/stats_meter.hpp"
 #include "rtmp/core/connect_caps.hpp"
 #include "rtmp/handler.hpp"
 #include "rtmp/media/demuxer.hpp"
@@ -109,6 +110,12 @@ class Stream {
   bool unused() const;
   bool live() const;
   StreamStats stats(TimePoint now, bool with_players = true) const;
+  // Operator kicks: closes the publisher's connection at once (its disconnect then
+  // unpublishes as usual); returns its session id, 0 when none is live.
+  std::uint64_t kick_publisher(std::string_view reason);
+  // Closes the publisher's or a player's connection at once; false when `session_id` is
+  // neither.
+  bool kick(std::uint64_t session_id, std::string_view reason);
 
  private:
   struct Player {
@@ -187,6 +194,7 @@ class Stream {
   std::uint32_t width_ = 0, height_ = 0, sample_rate_ = 0, channels_ = 0;
   std::uint64_t bytes_in_ = 0, bytes_out_ = 0, video_in_ = 0, audio_in_ = 0;
   std::uint64_t dropped_ = 0, slow_disconnects_ = 0, players_total_ = 0;
+  StatsMeter meter_;  // per-track rates and codec facts
   // Rate window.
   TimePoint window_start_;
   std::uint64_t window_bytes_in_ = 0, window_bytes_out_ = 0, window_video_ = 0;

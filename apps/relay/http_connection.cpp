@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
@@ -21,6 +22,8 @@ namespace {
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 constexpr const char* text_plain = "text/plain; charset=utf-8";
+// How long a closing TLS connection waits for the peer's close_notify.
+constexpr std::chrono::milliseconds close_wait{2'000};
 
 struct ConnectionCount {
   explicit ConnectionCount(HttpContext& c) : ctx(c) { ++ctx.connections; }
@@ -30,10 +33,11 @@ struct ConnectionCount {
 
 // Waits up to idle_timeout for the first byte of the next request (keep-alive). False when
 // the peer closed or stayed idle.
-asio::awaitable<bool> wait_for_request(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+template <class Stream>
+asio::awaitable<bool> wait_for_request(Stream& stream, beast::flat_buffer& buffer,
                                        const HttpContext& ctx) {
   if (buffer.size() > 0) co_return true;
-  stream.expires_after(ctx.options.idle_timeout);
+  beast::get_lowest_layer(stream).expires_after(ctx.options.idle_timeout);
   auto [ec, n] = co_await stream.async_read_some(buffer.prepare(1024), use_tuple);
   buffer.commit(n);
   co_return !ec && n > 0;
@@ -78,8 +82,9 @@ std::string peer_address(const beast::tcp_stream& stream) {
   return (a.is_v6() ? "[" + a.to_string() + "]" : a.to_string()) + ":" + std::to_string(ep.port());
 }
 
-asio::awaitable<bool> write_reply(beast::tcp_stream& stream, const HttpRequest& req,
-                                  const HttpContext& ctx, const HttpReply& reply, bool keep_alive) {
+template <class Stream>
+asio::awaitable<bool> write_reply(Stream& stream, const HttpRequest& req, const HttpContext& ctx,
+                                  const HttpReply& reply, bool keep_alive) {
   http::response<http::string_body> res{static_cast<http::status>(reply.status), req.version()};
   res.set(http::field::server, "rtmp-server");
   if (!reply.content_type.empty()) res.set(http::field::content_type, reply.content_type);
@@ -98,10 +103,15 @@ asio::awaitable<bool> write_reply(beast::tcp_stream& stream, const HttpRequest& 
   res.body() = reply.body;
   res.prepare_payload();
   if (req.method() == http::verb::head) res.body().clear();  // length stays prepared
-  stream.expires_after(ctx.options.request_timeout);
+  beast::get_lowest_layer(stream).expires_after(ctx.options.request_timeout);
   auto [ec, n] = co_await http::async_write(stream, res, use_tuple);
   co_return !ec && keep;
 }
+
+template asio::awaitable<bool> write_reply(PlainStream&, const HttpRequest&, const HttpContext&,
+                                           const HttpReply&, bool);
+template asio::awaitable<bool> write_reply(TlsStream&, const HttpRequest&, const HttpContext&,
+                                           const HttpReply&, bool);
 
 // The --on-play check: call=play, protocol, name with the query (token) kept.
 asio::awaitable<Decision> authorize_play(const HttpContext& ctx, const HttpRequest& req,
@@ -131,17 +141,20 @@ asio::awaitable<Decision> authorize_play(const HttpContext& ctx, const HttpReque
   co_return *w->decision;
 }
 
-asio::awaitable<void> serve_http_connection(tcp::socket socket, std::shared_ptr<HttpContext> ctx) {
-  ConnectionCount count(*ctx);
-  beast::tcp_stream stream(std::move(socket));
-  const std::string peer = peer_address(stream);
+namespace {
+
+// The request loop of one connection (after the TLS handshake for HTTPS).
+template <class Stream>
+asio::awaitable<void> serve_requests(Stream stream, std::shared_ptr<HttpContext> ctx,
+                                     std::string peer) {
+  auto& tcp_stream = beast::get_lowest_layer(stream);
   beast::flat_buffer buffer;
   for (bool first = true;; first = false) {
     if (!first && !co_await wait_for_request(stream, buffer, *ctx)) break;
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(ctx->options.header_limit));
     parser.body_limit(64 * 1024);
-    stream.expires_after(ctx->options.request_timeout);
+    tcp_stream.expires_after(ctx->options.request_timeout);
     auto [ec, n] = co_await http::async_read(stream, buffer, parser, use_tuple);
     if (ec == beast::error::timeout) {
       spdlog::warn("http: {}: closed: no complete request within {} ms", peer,
@@ -207,8 +220,31 @@ asio::awaitable<void> serve_http_connection(tcp::socket socket, std::shared_ptr<
     if (!co_await write_reply(stream, req, *ctx, reply, reply.status < 400 || reply.status == 404))
       break;
   }
-  boost::system::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  co_await close_stream(stream, std::min(ctx->options.request_timeout, close_wait));
+}
+
+}  // namespace
+
+asio::awaitable<void> serve_http_connection(tcp::socket socket, std::shared_ptr<HttpContext> ctx) {
+  ConnectionCount count(*ctx);
+  PlainStream stream(std::move(socket));
+  std::string peer = peer_address(stream);
+  co_await serve_requests(std::move(stream), ctx, std::move(peer));
+}
+
+asio::awaitable<void> serve_https_connection(tcp::socket socket, std::shared_ptr<HttpContext> ctx,
+                                             std::shared_ptr<asio::ssl::context> tls) {
+  ConnectionCount count(*ctx);
+  TlsStream stream(std::move(socket), *tls);
+  std::string peer = peer_address(beast::get_lowest_layer(stream));
+  const auto timeout = ctx->options.tls_handshake_timeout;
+  if (auto ec = co_await tls_handshake(stream, timeout); ec) {
+    spdlog::warn("https: {}: closed: {}", peer, tls_handshake_failure(ec, timeout));
+    boost::system::error_code ignored;
+    beast::get_lowest_layer(stream).socket().close(ignored);
+    co_return;
+  }
+  co_await serve_requests(std::move(stream), ctx, std::move(peer));
 }
 
 }  // namespace rtmp::relay

@@ -1,12 +1,15 @@
 // One HTTP connection of HttpServer: reads requests (Beast parser with the HttpOptions
 // limits), answers stats, OPTIONS preflights and errors itself, and hands FLV requests to
-// http_flv_serve. Internal to the HTTP server.
+// http_flv_serve and HLS requests to http_hls. The same code serves HTTP and HTTPS: the
+// templates over the stream type are instantiated for PlainStream and TlsStream
+// (http_stream.hpp). Internal to the HTTP server.
 #pragma once
 
 #include "relay/hls_clients.hpp"
 #include "relay/hls_output.hpp"
 #include "relay/http_request.hpp"
 #include "relay/http_server.hpp"
+#include "relay/http_stream.hpp"
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -37,10 +40,18 @@ using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>
 boost::asio::awaitable<void> serve_http_connection(boost::asio::ip::tcp::socket socket,
                                                    std::shared_ptr<HttpContext> ctx);
 
+// The same over TLS: the handshake first (within ctx->options.tls_handshake_timeout; a
+// failure is one log line and closes this connection only), then the same requests.
+boost::asio::awaitable<void> serve_https_connection(boost::asio::ip::tcp::socket socket,
+                                                    std::shared_ptr<HttpContext> ctx,
+                                                    std::shared_ptr<boost::asio::ssl::context> tls);
+
 // Writes a small complete response (CORS and Server headers added). False when the write
 // failed or the connection is not to be kept alive. Pass a named HttpReply, not a temporary
 // built in the co_await expression: GCC 12 frees such temporaries wrongly across suspension.
-boost::asio::awaitable<bool> write_reply(boost::beast::tcp_stream& stream, const HttpRequest& req,
+// Stream: PlainStream or TlsStream.
+template <class Stream>
+boost::asio::awaitable<bool> write_reply(Stream& stream, const HttpRequest& req,
                                          const HttpContext& ctx, const HttpReply& reply,
                                          bool keep_alive = true);
 
@@ -54,7 +65,7 @@ boost::asio::awaitable<Decision> authorize_play(const HttpContext& ctx, const Ht
                                                 const HttpTarget& t, const std::string& peer,
                                                 std::string_view protocol, std::uint64_t id);
 
-// "ip:port" of the peer ("?" when unknown).
+// "ip:port" of the peer ("?" when unknown); pass beast::get_lowest_layer(stream).
 std::string peer_address(const boost::beast::tcp_stream& stream);
 
 }  // namespace rtmp::relay

@@ -9,6 +9,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
 
 namespace rtmp::relay {
 
@@ -44,7 +45,8 @@ std::shared_ptr<FlvPlayer> make_player(const std::shared_ptr<FlvIo>& io,
 }
 
 // Checks and joins; on refusal answers the request and returns no stream.
-asio::awaitable<std::shared_ptr<Stream>> join(beast::tcp_stream& stream, const HttpRequest& req,
+template <class ByteStream>
+asio::awaitable<std::shared_ptr<Stream>> join(ByteStream& stream, const HttpRequest& req,
                                               const HttpTarget& t, HttpContext& ctx,
                                               const std::string& peer, std::string_view protocol,
                                               const std::shared_ptr<FlvPlayer>& player) {
@@ -126,7 +128,8 @@ std::vector<asio::const_buffer> chunked(std::vector<asio::const_buffer>& bufs, s
 
 }  // namespace
 
-asio::awaitable<void> serve_http_flv(beast::tcp_stream& stream, const HttpRequest& req,
+template <class ByteStream>
+asio::awaitable<void> serve_http_flv(ByteStream& stream, const HttpRequest& req,
                                      const HttpTarget& t, std::shared_ptr<HttpContext> ctx,
                                      const std::string& peer) {
   auto ex = co_await asio::this_coro::executor;
@@ -145,19 +148,20 @@ asio::awaitable<void> serve_http_flv(beast::tcp_stream& stream, const HttpReques
   res.keep_alive(false);
   if (use_chunks) res.chunked(true);
   http::response_serializer<http::empty_body> sr{res};
-  stream.expires_after(ctx->options.request_timeout);
+  auto& tcp_stream = beast::get_lowest_layer(stream);
+  tcp_stream.expires_after(ctx->options.request_timeout);
   auto [hec, hn] = co_await http::async_write_header(stream, sr, use_tuple);
-  stream.expires_never();  // the relay's slow-player policy decides from here on
+  tcp_stream.expires_never();  // the relay's slow-player policy decides from here on
   std::string why = "write failed";
   if (!hec && req.method() != http::verb::head) {
-    io->cancel_io = [&stream] { stream.socket().cancel(); };
+    io->cancel_io = [&tcp_stream] { tcp_stream.socket().cancel(); };
     asio::co_spawn(ex,
                    watch_peer(player, io,
                               [&stream]() -> asio::awaitable<boost::system::error_code> {
                                 std::array<char, 512> sink;
                                 for (;;) {
-                                  auto [ec, n] = co_await stream.socket().async_read_some(
-                                      asio::buffer(sink), use_tuple);
+                                  auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink),
+                                                                                 use_tuple);
                                   if (ec) co_return ec;
                                 }
                               }),
@@ -166,16 +170,16 @@ asio::awaitable<void> serve_http_flv(beast::tcp_stream& stream, const HttpReques
     auto send =
         [&](std::vector<asio::const_buffer>& bufs) -> asio::awaitable<boost::system::error_code> {
       auto out = use_chunks ? chunked(bufs, size) : bufs;
-      auto [ec, n] = co_await asio::async_write(stream.socket(), out, use_tuple);
+      auto [ec, n] = co_await asio::async_write(stream, out, use_tuple);
       ctx->bytes_http_flv += n;
       co_return ec;
     };
     why = co_await pump(*player, *io, send);
     if (use_chunks && !why.starts_with("write failed") && !why.starts_with("peer closed"))
-      co_await asio::async_write(stream.socket(), asio::buffer("0\r\n\r\n", 5), use_tuple);
+      co_await asio::async_write(stream, asio::buffer("0\r\n\r\n", 5), use_tuple);
     boost::system::error_code ignored;
-    stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream.socket().cancel(ignored);
+    tcp_stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    tcp_stream.socket().cancel(ignored);
     co_await wait_reader(*io);
     io->cancel_io = nullptr;
   }
@@ -183,15 +187,16 @@ asio::awaitable<void> serve_http_flv(beast::tcp_stream& stream, const HttpReques
   spdlog::info("http: {}: http-flv {}/{} ended: {}", peer, t.app, t.key, why);
 }
 
-asio::awaitable<void> serve_ws_flv(beast::tcp_stream stream, HttpRequest req, HttpTarget t,
+template <class ByteStream>
+asio::awaitable<void> serve_ws_flv(ByteStream stream, HttpRequest req, HttpTarget t,
                                    std::shared_ptr<HttpContext> ctx, std::string peer) {
   auto ex = co_await asio::this_coro::executor;
   auto io = std::make_shared<FlvIo>(ex);
   auto player = make_player(io, ex, "ws-flv://" + peer);
   auto joined = co_await join(stream, req, t, *ctx, peer, "ws-flv", player);
   if (!joined) co_return;
-  stream.expires_never();
-  websocket::stream<beast::tcp_stream> ws(std::move(stream));
+  beast::get_lowest_layer(stream).expires_never();
+  websocket::stream<ByteStream> ws(std::move(stream));
   websocket::stream_base::timeout limits{};
   limits.handshake_timeout = ctx->options.request_timeout;
   limits.idle_timeout = websocket::stream_base::none();  // the relay watches progress
@@ -239,5 +244,14 @@ asio::awaitable<void> serve_ws_flv(beast::tcp_stream stream, HttpRequest req, Ht
   ctx->relay.leave(joined, player->id(), "ws-flv: " + why);
   spdlog::info("http: {}: ws-flv {}/{} ended: {}", peer, t.app, t.key, why);
 }
+
+template asio::awaitable<void> serve_http_flv(PlainStream&, const HttpRequest&, const HttpTarget&,
+                                              std::shared_ptr<HttpContext>, const std::string&);
+template asio::awaitable<void> serve_http_flv(TlsStream&, const HttpRequest&, const HttpTarget&,
+                                              std::shared_ptr<HttpContext>, const std::string&);
+template asio::awaitable<void> serve_ws_flv(PlainStream, HttpRequest, HttpTarget,
+                                            std::shared_ptr<HttpContext>, std::string);
+template asio::awaitable<void> serve_ws_flv(TlsStream, HttpRequest, HttpTarget,
+                                            std::shared_ptr<HttpContext>, std::string);
 
 }  // namespace rtmp::relay

@@ -7,22 +7,23 @@
 #include "relay/http_connection.hpp"
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 
 #include <memory>
 #include <string>
 
 namespace rtmp::relay {
 
-// GET or HEAD /APP/KEY.flv. The connection is not reused afterwards.
-boost::asio::awaitable<void> serve_http_flv(boost::beast::tcp_stream& stream,
-                                            const HttpRequest& req, const HttpTarget& target,
+// GET or HEAD /APP/KEY.flv. The connection is not reused afterwards. Stream: PlainStream
+// or TlsStream (http_stream.hpp).
+template <class Stream>
+boost::asio::awaitable<void> serve_http_flv(Stream& stream, const HttpRequest& req,
+                                            const HttpTarget& target,
                                             std::shared_ptr<HttpContext> ctx,
                                             const std::string& peer);
 
-// A WebSocket upgrade of /APP/KEY.flv: the same bytes as binary messages.
-boost::asio::awaitable<void> serve_ws_flv(boost::beast::tcp_stream stream, HttpRequest req,
-                                          HttpTarget target, std::shared_ptr<HttpContext> ctx,
-                                          std::string peer);
+// A WebSocket upgrade of /APP/KEY.flv (wss:// over TLS): the same bytes as binary messages.
+template <class Stream>
+boost::asio::awaitable<void> serve_ws_flv(Stream stream, HttpRequest req, HttpTarget target,
+                                          std::shared_ptr<HttpContext> ctx, std::string peer);
 
 }  // namespace rtmp::relay

@@ -44,8 +44,9 @@ asio::awaitable<HlsStream::Answer> answer_when_ready(const std::shared_ptr<HlsSt
 }
 
 // The play check once per client and stream (see the header). False: refused (answered).
-asio::awaitable<bool> check_access(beast::tcp_stream& stream, const HttpRequest& req,
-                                   const HttpTarget& t, HttpContext& ctx, const std::string& peer) {
+template <class Stream>
+asio::awaitable<bool> check_access(Stream& stream, const HttpRequest& req, const HttpTarget& t,
+                                   HttpContext& ctx, const std::string& peer) {
   if (!ctx.relay.config().authorize) co_return true;
   const std::string who = client_ip(peer) + " " + t.app + "/" + t.key + " " +
                           query_param(t.query, "token").value_or("");
@@ -85,9 +86,9 @@ std::vector<asio::const_buffer> slice(const std::vector<SharedBytes>& body, std:
 
 }  // namespace
 
-asio::awaitable<bool> serve_hls(beast::tcp_stream& stream, const HttpRequest& req,
-                                const HttpTarget& t, std::shared_ptr<HttpContext> ctx,
-                                const std::string& peer) {
+template <class Stream>
+asio::awaitable<bool> serve_hls(Stream& stream, const HttpRequest& req, const HttpTarget& t,
+                                std::shared_ptr<HttpContext> ctx, const std::string& peer) {
   auto s = ctx->hls ? ctx->hls->find(t.app, t.key) : nullptr;
   // Replies are named, never temporaries inside co_await: GCC 12 mishandles those.
   if (!s) {
@@ -139,7 +140,8 @@ asio::awaitable<bool> serve_hls(beast::tcp_stream& stream, const HttpRequest& re
   res.content_length(size);
   res.keep_alive(req.keep_alive() && !ctx->stopped);
   http::response_serializer<http::empty_body> sr{res};
-  stream.expires_after(ctx->options.request_timeout * 6);  // a segment over a slow link
+  beast::get_lowest_layer(stream).expires_after(ctx->options.request_timeout *
+                                                6);  // a segment over a slow link
   auto [ec, n] = co_await http::async_write_header(stream, sr, use_tuple);
   if (!ec && size > 0 && req.method() != http::verb::head) {
     auto bufs =
@@ -147,9 +149,17 @@ asio::awaitable<bool> serve_hls(beast::tcp_stream& stream, const HttpRequest& re
     auto [wec, wn] = co_await asio::async_write(stream, bufs, use_tuple);
     ctx->bytes_hls += wn;
     ctx->hls_clients.served(t.app + "/" + t.key, wn);
+    if (wec)
+      spdlog::info("http: {}: hls {}/{}/{}: closed after {} of {} bytes: {}", peer, t.app, t.key,
+                   t.file, wn, size, wec.message());
     ec = wec;
   }
   co_return !ec && res.keep_alive();
 }
+
+template asio::awaitable<bool> serve_hls(PlainStream&, const HttpRequest&, const HttpTarget&,
+                                         std::shared_ptr<HttpContext>, const std::string&);
+template asio::awaitable<bool> serve_hls(TlsStream&, const HttpRequest&, const HttpTarget&,
+                                         std::shared_ptr<HttpContext>, const std::string&);
 
 }  // namespace rtmp::relay

@@ -15,15 +15,16 @@
 #include "relay/http_connection.hpp"
 
 #include <boost/asio/awaitable.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 
 #include <memory>
 #include <string>
 
 namespace rtmp::relay {
 
-// Answers one HLS request. False: the connection is not to be reused.
-boost::asio::awaitable<bool> serve_hls(boost::beast::tcp_stream& stream, const HttpRequest& req,
+// Answers one HLS request. False: the connection is not to be reused. Stream: PlainStream
+// or TlsStream (http_stream.hpp).
+template <class Stream>
+boost::asio::awaitable<bool> serve_hls(Stream& stream, const HttpRequest& req,
                                        const HttpTarget& target, std::shared_ptr<HttpContext> ctx,
                                        const std::string& peer);
 

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <nlohmann/json.hpp>
 
 #include <map>
@@ -82,6 +83,9 @@ HttpReply stats_answer(const Relay& relay, HttpContext* ctx, std::string_view me
                         ctx->bytes_ws_flv.load());
     text +=
         fmt::format("rtmp_http_sent_bytes_total{{protocol=\"hls\"}} {}\n", ctx->bytes_hls.load());
+    text += "# HELP rtmp_http_connections HTTP and HTTPS connections open now.\n";
+    text += "# TYPE rtmp_http_connections gauge\n";
+    text += fmt::format("rtmp_http_connections {}\n", ctx->connections.load());
     return {200, "text/plain; version=0.0.4; charset=utf-8", std::move(text)};
   }
   auto j = to_json(stats);
@@ -108,15 +112,20 @@ HttpReply stats_reply(HttpContext& ctx, std::string_view method, std::string_vie
 }
 
 struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
+  struct Listener {
+    std::unique_ptr<tcp::acceptor> acceptor;
+    bool tls;
+  };
   asio::io_context& ioc;
   std::shared_ptr<HttpContext> ctx;
-  std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
-  std::uint16_t port = 0;
+  std::shared_ptr<asio::ssl::context> tls;  // null: no HTTPS
+  std::vector<Listener> listeners;
+  std::uint16_t port = 0, https_port = 0;
 
   Impl(asio::io_context& c, const HttpOptions& o, Relay& r, HlsRegistry* h)
       : ioc(c), ctx(std::make_shared<HttpContext>(o, r, h)) {}
 
-  Result<void> listen(const tcp::endpoint& ep, bool dual_stack) {
+  Result<void> listen(const tcp::endpoint& ep, bool dual_stack, bool secure) {
     auto acc = std::make_unique<tcp::acceptor>(ioc);
     boost::system::error_code ec;
     acc->open(ep.protocol(), ec);
@@ -125,22 +134,39 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
     if (!ec) acc->bind(ep, ec);
     if (!ec) acc->listen(asio::socket_base::max_listen_connections, ec);
     if (ec) {
-      auto where = "HTTP on " + ep.address().to_string() + " port " + std::to_string(ep.port());
+      auto where = std::string(secure ? "HTTPS" : "HTTP") + " on " + ep.address().to_string() +
+                   " port " + std::to_string(ep.port());
       return Error(ec == asio::error::address_in_use ? errc::address_in_use : errc::io_error,
                    where + ": " + ec.message());
     }
-    port = acc->local_endpoint().port();
-    acceptors.push_back(std::move(acc));
+    (secure ? https_port : port) = acc->local_endpoint().port();
+    listeners.push_back({std::move(acc), secure});
     return {};
   }
 
-  asio::awaitable<void> accept_loop(tcp::acceptor& acceptor) {
+  // One listener set (all addresses, or the bind address) for plain HTTP or HTTPS.
+  Result<void> listen_on(const std::string& bind, std::uint16_t p, bool secure) {
+    if (bind.empty()) {
+      auto r = listen({tcp::v6(), p}, true, secure);
+      if (!r) {
+        if (r.error().code == errc::address_in_use) return r.error();
+        if (auto r4 = listen({tcp::v4(), p}, false, secure); !r4) return r4.error();
+      }
+      return {};
+    }
+    boost::system::error_code ec;
+    auto addr = asio::ip::make_address(bind, ec);
+    if (ec) return Error(errc::invalid_argument, "HTTP: bad bind address '" + bind + "'");
+    return listen({addr, p}, false, secure);
+  }
+
+  asio::awaitable<void> accept_loop(Listener& l) {
     auto self = shared_from_this();
     for (;;) {
       tcp::socket socket(asio::make_strand(ioc));
-      auto [ec] = co_await acceptor.async_accept(socket, use_tuple);
+      auto [ec] = co_await l.acceptor->async_accept(socket, use_tuple);
       if (ec) {
-        if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+        if (ec == asio::error::operation_aborted || !l.acceptor->is_open()) co_return;
         continue;
       }
       if (ctx->connections.load() >= ctx->options.max_connections) {
@@ -152,7 +178,10 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
         continue;
       }
       auto ex = socket.get_executor();
-      asio::co_spawn(ex, serve_http_connection(std::move(socket), ctx), asio::detached);
+      if (l.tls)
+        asio::co_spawn(ex, serve_https_connection(std::move(socket), ctx, tls), asio::detached);
+      else
+        asio::co_spawn(ex, serve_http_connection(std::move(socket), ctx), asio::detached);
     }
   }
 };
@@ -161,19 +190,19 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(asio::io_context& ioc,
                                                       const HttpOptions& options, Relay& relay,
                                                       HlsRegistry* hls) {
   auto impl = std::make_shared<Impl>(ioc, options, relay, hls);
-  if (options.bind.empty()) {
-    auto r = impl->listen({tcp::v6(), options.port}, true);
-    if (!r) {
-      if (r.error().code == errc::address_in_use) return r.error();
-      if (auto r4 = impl->listen({tcp::v4(), options.port}, false); !r4) return r4.error();
-    }
-  } else {
-    boost::system::error_code ec;
-    auto addr = asio::ip::make_address(options.bind, ec);
-    if (ec) return Error(errc::invalid_argument, "HTTP: bad bind address '" + options.bind + "'");
-    if (auto r = impl->listen({addr, options.port}, false); !r) return r.error();
+  if (options.plain_http)
+    if (auto r = impl->listen_on(options.bind, options.port, false); !r) return r.error();
+  if (options.https_port >= 0) {
+    if (options.https_port > 65535)
+      return Error(errc::invalid_argument,
+                   "HTTPS: port " + std::to_string(options.https_port) + " out of range");
+    auto tls = https_context(options.tls_cert_file, options.tls_key_file);
+    if (!tls) return tls.error();
+    impl->tls = std::move(*tls);
+    auto p = static_cast<std::uint16_t>(options.https_port);
+    if (auto r = impl->listen_on(options.bind, p, true); !r) return r.error();
   }
-  for (auto& acc : impl->acceptors) asio::co_spawn(ioc, impl->accept_loop(*acc), asio::detached);
+  for (auto& l : impl->listeners) asio::co_spawn(ioc, impl->accept_loop(l), asio::detached);
   return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
 }
 
@@ -185,13 +214,17 @@ std::uint16_t HttpServer::port() const noexcept {
   return impl_->port;
 }
 
+std::uint16_t HttpServer::https_port() const noexcept {
+  return impl_->https_port;
+}
+
 void HttpServer::stop() {
   if (impl_->ctx->stopped.exchange(true)) return;
   // Acceptors belong to the io_context: close them on it.
   asio::post(impl_->ioc, [impl = impl_] {
-    for (auto& a : impl->acceptors) {
+    for (auto& l : impl->listeners) {
       boost::system::error_code ec;
-      a->close(ec);
+      l.acceptor->close(ec);
     }
   });
 }

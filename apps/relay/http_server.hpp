@@ -1,6 +1,8 @@
 // rtmp-server's HTTP listener (Boost.Beast, coroutines) on the caller's io_context, for
 // --http-port: stats (/api/streams, /metrics), HTTP-FLV and WebSocket-FLV players
 // (/APP/KEY.flv, see http_flv.hpp) and HLS (/APP/KEY/index.m3u8 ..., see http_hls.hpp).
+// With HttpOptions::https_port (--https-port) the same routes are also served over TLS
+// (https://, wss://) from a second listener; both share one set of counters and limits.
 //
 //   Relay relay(config);
 //   auto http = HttpServer::start(ioc, HttpOptions{.port = 8080}, relay);
@@ -42,6 +44,14 @@ struct HttpOptions {
   std::chrono::milliseconds request_timeout{10'000};
   std::chrono::milliseconds idle_timeout{30'000};
   std::size_t header_limit = 8 * 1024;
+  // Plain HTTP on `port`; false: HTTPS only.
+  bool plain_http = true;
+  // HTTPS: the same routes over TLS 1.2+ with this certificate chain (PEM, leaf first) and
+  // key, on https_port (-1 = no HTTPS, 0 = any free port). A handshake must complete within
+  // tls_handshake_timeout; a failed one is logged and closes that connection only.
+  int https_port = -1;
+  std::string tls_cert_file, tls_key_file;
+  std::chrono::milliseconds tls_handshake_timeout{10'000};
   // The player page, the dashboard and their scripts, served at /NAME; GET / is the
   // dashboard (http_api.hpp). Null: those paths answer 404.
   std::shared_ptr<const StaticFiles> www;
@@ -75,13 +85,15 @@ HttpRoutes stats_routes(const Relay& relay);
 
 class HttpServer {
  public:
-  // Errors: invalid_argument (bad address), address_in_use, io_error.
+  // Errors: invalid_argument (bad address, unreadable certificate or key), address_in_use,
+  // io_error.
   // `hls` (may be null: HLS routes answer 404) must outlive the server.
   static Result<std::unique_ptr<HttpServer>> start(boost::asio::io_context& ioc,
                                                    const HttpOptions& options, Relay& relay,
                                                    HlsRegistry* hls = nullptr);
   ~HttpServer();
-  std::uint16_t port() const noexcept;
+  std::uint16_t port() const noexcept;        // 0 without plain HTTP
+  std::uint16_t https_port() const noexcept;  // 0 without HTTPS
   // Closes the listener; requests in progress finish (FLV players end with the relay's
   // shutdown). Thread-safe, idempotent.
   void stop();

@@ -1,13 +1,12 @@
-// rtmp-mux's MP4 reader (tools/rtmp-mux/mp4_reader.cpp, compiled in here: tools are not a
-// library): any input either fails with an error or yields tracks whose every sample lies
-// inside the file and whose configs are views into it.
-#include "../tools/rtmp-mux/mp4_reader.cpp"
+// The media layer's MP4 reader (rtmp-mux's input): any input either fails with an error or
+// yields tracks whose every sample lies inside the file and whose configs are views into it.
+#include "media/mp4_reader.hpp"
 
 #include <cstdlib>
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   auto file = rtmp::make_shared_bytes(rtmp::Bytes(data, data + size));
-  auto r = rtmp::mux::read_mp4(file);
+  auto r = rtmp::read_mp4(file);
   if (!r) return 0;
   const auto* begin = file->data();
   const auto* end = begin + file->size();

@@ -37,10 +37,14 @@ endforeach()
 client_test(client_ffmpeg_listen.via_demux client_ffmpeg_listen.py --fixture h264_high_aac
             "--publish-args=--via-demux")
 
-# rtmpcxx's own server, both directions.
+# rtmpcxx's own server, both directions; rtmp-mux --dump of the fixture prints the same lines.
+set(CLIENT_MUX_ARG "")
+if(TARGET rtmp-mux)
+  set(CLIENT_MUX_ARG --mux $<TARGET_FILE:rtmp-mux>)
+endif()
 foreach(fixture h264_high_aac h264_baseline_aac mp3_only aac_only h264_only h264_20mbit ts_over_2p24)
   client_test(client_probe.${fixture} client_probe.py --fixture ${fixture}
-              "--publish-args=--as-fast-as-possible")
+              "--publish-args=--as-fast-as-possible" ${CLIENT_MUX_ARG})
 endforeach()
 client_test(client_probe.realtime client_probe.py --fixture ts_over_2p24)
 client_test(client_probe.via_demux.chunk128 client_probe.py --fixture ts_over_2p24

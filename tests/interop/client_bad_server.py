@@ -14,7 +14,6 @@ Cases:
 
 import os
 import socket
-import struct
 import sys
 import threading
 import time
@@ -22,6 +21,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import client_util as cu  # noqa: E402
 import rtmptest as rt  # noqa: E402
+import rtmpwire as rw  # noqa: E402
 
 # What stderr must say per case, and how long a tool may take (process start included; the
 # tools run with --timeout 1, so the timeout cases end after ~1 s, the others at once: the
@@ -34,34 +34,6 @@ EXPECT = {
     "hangup": ("closed: server 127.0.0.1:%(port)d closed the connection", 2.5),
     "refused": ("io_error: connect to 127.0.0.1:%(port)d", 2.5),
 }
-
-
-def amf0_string(s):
-    b = s.encode()
-    return b"\x02" + struct.pack(">H", len(b)) + b
-
-
-def amf0_number(x):
-    return b"\x00" + struct.pack(">d", x)
-
-
-def amf0_object(props):
-    out = b"\x03"
-    for k, v in props:
-        kb = k.encode()
-        out += struct.pack(">H", len(kb)) + kb + amf0_string(v)
-    return out + b"\x00\x00\x09"
-
-
-def chunk0(csid, type_id, stream_id, payload, chunk_size=128):
-    """One message as a type-0 chunk plus type-3 continuations (RTMP spec 5.3.1)."""
-    out = bytes([csid]) + b"\x00\x00\x00" + struct.pack(">I", len(payload))[1:] + bytes([type_id])
-    out += struct.pack("<I", stream_id)
-    for i in range(0, len(payload), chunk_size):
-        if i:
-            out += bytes([0xC0 | csid])
-        out += payload[i:i + chunk_size]
-    return out
 
 
 class FakeServer:
@@ -86,19 +58,8 @@ class FakeServer:
             self.conns.append(c)
             threading.Thread(target=self.serve, args=(c,), daemon=True).start()
 
-    def read_exact(self, c, n):
-        data = b""
-        while len(data) < n:
-            part = c.recv(n - len(data))
-            if not part:
-                raise EOFError
-            data += part
-        return data
-
     def handshake(self, c):
-        c0c1 = self.read_exact(c, 1537)
-        c.sendall(b"\x03" + bytes(1536) + c0c1[1:])  # simple handshake: S2 echoes C1
-        self.read_exact(c, 1536)
+        rw.server_handshake(c.sendall, rw.socket_reader(c))
 
     def read_until(self, c, needle):
         data = b""
@@ -120,15 +81,15 @@ class FakeServer:
             elif self.case == "silent_connect":
                 pass
             else:
-                self.read_until(c, amf0_string("connect"))
+                self.read_until(c, rw.amf0_string("connect"))
                 if self.case == "hangup":
                     c.close()
                     return
                 # _error for transaction 1 (the client's connect)
-                body = (amf0_string("_error") + amf0_number(1) + b"\x05"
-                        + amf0_object([("level", "error"), ("code", "NetConnection.Connect.Rejected"),
-                                       ("description", "go away")]))
-                c.sendall(chunk0(3, 20, 0, body))
+                body = rw.command("_error", 1, rw.amf0_null(),
+                                  rw.amf0({"level": "error", "code": "NetConnection.Connect.Rejected",
+                                           "description": "go away"}))
+                c.sendall(rw.chunked(rw.CSID_COMMAND, rw.MSG_COMMAND, 0, body, 128))
             self.stop.wait()
         except (EOFError, OSError):
             pass

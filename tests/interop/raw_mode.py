@@ -18,8 +18,8 @@ def fmt(m):
 def check(events, fixture, show=10):
     """Returns a list of problems (shared with selftest.py)."""
     expected = rt.flv_messages(rt.read_flv(fixture))
-    av = [e for e in events if e["event"] == "message" and e.get("type") in (8, 9)]
-    got = [(e.get("type"), e.get("ts"), e.get("size"), e.get("crc32")) for e in av]
+    av = [e for e in events if e["event"] == "message" and e.get("msg_type") in (8, 9)]
+    got = [(e.get("msg_type"), e.get("ts"), e.get("size"), e.get("crc32")) for e in av]
     problems = rt.check_session_events(events, app="live", key="key")
     bad = [e for e in av if not (type(e.get("ts")) is int and type(e.get("size")) is int
                                  and isinstance(e.get("crc32"), str) and len(e["crc32"]) == 8)]
@@ -53,7 +53,7 @@ def main():
         problems = check(events, fixture)
         if problems:
             raise rt.TestFailure("%s (logs in %s)\n%s" % (args.fixture, work, "\n".join(problems)))
-        n = len([e for e in events if e["event"] == "message" and e.get("type") in (8, 9)])
+        n = len([e for e in events if e["event"] == "message" and e.get("msg_type") in (8, 9)])
         print("%s: %d audio/video messages identical to the FLV tag bodies" % (args.fixture, n))
 
     rt.main_wrapper(run)

@@ -1,7 +1,7 @@
 """Shared helpers for the interop tests (Python 3 standard library only).
 
 Processes: start rtmp-probe and wait for its port, run a publisher, collect output.
-References: ffprobe packet lists, an FLV tag reader, a small AMF0 decoder.
+References: ffprobe packet lists; FLV tags and AMF0 through rtmpwire (the wire module).
 Comparison: per-track packet lists (dts, pts, key, size) with a readable diff.
 """
 
@@ -14,20 +14,25 @@ import os
 import re
 import shutil
 import signal
-import struct
 import subprocess
 import sys
 import tempfile
 import time
 import zlib
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import rtmpwire  # noqa: E402
+
 SKIP = 77  # ctest SKIP_RETURN_CODE: a required external tool is missing
 LISTEN_RE = re.compile(rb"listening on \S+:(\d+)")
 
 # One media packet as both sides see it. Times in ms; key is a bool; size in bytes.
 Packet = collections.namedtuple("Packet", "dts pts key size")
-# One FLV tag: type 8/9/18, full 32-bit timestamp (ms), body bytes.
-FlvTag = collections.namedtuple("FlvTag", "type timestamp body")
+# Wire formats (AMF0, chunks, handshake, FLV) live in rtmpwire; these names stay here for
+# the scripts that import them from rtmptest.
+FlvTag = rtmpwire.FlvTag
+read_flv = rtmpwire.read_flv
+amf0_decode = rtmpwire.amf0_decode
 
 
 class TestFailure(Exception):
@@ -74,7 +79,7 @@ def main_wrapper(fn):
     """Run fn(); print failures clearly and turn them into exit code 1."""
     try:
         fn()
-    except TestFailure as e:
+    except (TestFailure, rtmpwire.WireError) as e:
         print("FAIL: %s" % e)
         sys.exit(1)
     print("PASS")
@@ -187,6 +192,10 @@ def run_session(probe, probe_args, publisher_cmd, work, timeout):
     return read_events(p.out_path)
 
 
+# The tools' JSON-lines schema version (docs/json-lines.md); every line carries it as "v".
+JSON_LINES_VERSION = 1
+
+
 def read_events(path):
     events = []
     with open(path, "rb") as f:
@@ -200,6 +209,9 @@ def read_events(path):
                 raise TestFailure("%s:%d: not JSON (%s): %r" % (path, n, e, line[:200]))
             if not isinstance(ev, dict) or "event" not in ev:
                 raise TestFailure("%s:%d: not an event object: %r" % (path, n, line[:200]))
+            if ev.get("v") != JSON_LINES_VERSION:
+                raise TestFailure("%s:%d: schema version %r, expected %d (docs/json-lines.md)"
+                                  % (path, n, ev.get("v"), JSON_LINES_VERSION))
             events.append(ev)
     return events
 
@@ -242,15 +254,47 @@ def ffprobe_packets(path):
 # ---------------------------------------------------------------- rtmp-probe events
 
 
+MEDIA_EVENTS = ("codec", "video", "audio")
+
+
+def mux_dump(mux, flv_path, work):
+    """`rtmp-mux --dump flv_path` as events (docs/json-lines.md); the lines stay in work/."""
+    out_path = os.path.join(work, "mux_dump.jsonl")
+    with open(out_path, "wb") as out:
+        r = subprocess.run([mux, "--dump", flv_path], stdout=out, stderr=subprocess.PIPE, timeout=60)
+    if r.returncode != 0:
+        raise TestFailure("rtmp-mux --dump %s: %s" % (flv_path, r.stderr.decode(errors="replace")))
+    return read_events(out_path)
+
+
+def compare_media_lines(a, b, a_name="rtmp-probe", b_name="rtmp-mux --dump"):
+    """The codec/video/audio lines of two tools for the same media: same fields, same values,
+    same order. Returns problems (empty = equal)."""
+    la = [e for e in a if e["event"] in MEDIA_EVENTS]
+    lb = [e for e in b if e["event"] in MEDIA_EVENTS]
+    problems = []
+    if len(la) != len(lb):
+        problems.append("%d media lines from %s, %d from %s" % (len(la), a_name, len(lb), b_name))
+    for n, (x, y) in enumerate(zip(la, lb)):
+        if set(x) != set(y):
+            problems.append("line %d (%s): fields differ: only %s: %s, only %s: %s" % (
+                n, x["event"], a_name, sorted(set(x) - set(y)), b_name, sorted(set(y) - set(x))))
+        elif x != y:
+            diff = {k: (x[k], y[k]) for k in x if x[k] != y[k]}
+            problems.append("line %d (%s): values differ (%s, %s): %s" % (n, x["event"], a_name, b_name, diff))
+        if len(problems) >= 10:
+            break
+    return problems
+
+
 def probe_packets(events):
-    """Per-track packet lists from rtmp-probe's video/audio events (audio: pts = dts = ts)."""
+    """Per-track packet lists from rtmp-probe's video/audio events (docs/json-lines.md)."""
     tracks = {"video": [], "audio": []}
     for ev in events:
         if ev["event"] == "video":
             tracks["video"].append(Packet(ev.get("dts"), ev.get("pts"), ev.get("key"), ev.get("size")))
         elif ev["event"] == "audio":
-            # ffprobe marks every audio packet as a keyframe
-            tracks["audio"].append(Packet(ev.get("ts"), ev.get("ts"), True, ev.get("size")))
+            tracks["audio"].append(Packet(ev.get("dts"), ev.get("pts"), ev.get("key"), ev.get("size")))
     return tracks
 
 
@@ -346,27 +390,6 @@ def check_session_events(events, app="live", key="key"):
 # ---------------------------------------------------------------- FLV
 
 
-def read_flv(path):
-    """All tags of an FLV file (E.4.1 FLV header, E.4.1 FLV tag: 11-byte header + body + u32)."""
-    with open(path, "rb") as f:
-        data = f.read()
-    if data[:3] != b"FLV" or len(data) < 13:
-        raise TestFailure("%s: not an FLV file" % path)
-    pos = struct.unpack(">I", data[5:9])[0] + 4  # header, then PreviousTagSize0
-    tags = []
-    while pos + 11 <= len(data):
-        kind = data[pos] & 0x1F
-        size = int.from_bytes(data[pos + 1 : pos + 4], "big")
-        # TimestampExtended is the upper 8 bits of a 32-bit millisecond timestamp
-        ts = int.from_bytes(data[pos + 4 : pos + 7], "big") | (data[pos + 7] << 24)
-        body = data[pos + 11 : pos + 11 + size]
-        if len(body) != size:
-            raise TestFailure("%s: truncated tag at offset %d" % (path, pos))
-        tags.append(FlvTag(kind, ts, body))
-        pos += 11 + size + 4
-    return tags
-
-
 def flv_media_info(tags):
     """From FLV tags: the sequence headers in order and, per AVC frame, its NAL unit count.
 
@@ -424,11 +447,11 @@ def check_media(events, flv_path):
     for track in ("video", "audio"):  # codecs without a sequence header (MP3): one event, any size
         if track in streams and track not in [t for t, _ in info["configs"]]:
             want.append((track, streams[track]["codec_name"], None))
-    got = [(e.get("track"), e.get("codec"), e.get("config_size")) for e in events if e["event"] == "codec"]
+    got = [(e.get("type"), e.get("codec"), e.get("config_size")) for e in events if e["event"] == "codec"]
     ok = len(got) == len(want) and all(
         g[:2] == w[:2] and (w[2] is None or g[2] == w[2]) for g, w in zip(got, want))
     if not ok:
-        problems.append("codec events (track, codec, config_size): expected %s, got %s" % (want, got))
+        problems.append("codec events (type, codec, config_size): expected %s, got %s" % (want, got))
     return problems
 
 
@@ -439,46 +462,6 @@ def flv_messages(tags):
         for t in tags
         if t.type in (8, 9)
     ]
-
-
-def amf0_decode(data, pos=0):
-    """Decode one AMF0 value (AMF0 spec 2.2-2.13); returns (value, next_pos)."""
-    marker = data[pos]
-    pos += 1
-    if marker == 0x00:
-        return struct.unpack(">d", data[pos : pos + 8])[0], pos + 8
-    if marker == 0x01:
-        return data[pos] != 0, pos + 1
-    if marker == 0x02:
-        n = struct.unpack(">H", data[pos : pos + 2])[0]
-        return data[pos + 2 : pos + 2 + n].decode("utf-8"), pos + 2 + n
-    if marker == 0x0C:
-        n = struct.unpack(">I", data[pos : pos + 4])[0]
-        return data[pos + 4 : pos + 4 + n].decode("utf-8"), pos + 4 + n
-    if marker in (0x03, 0x08):  # object, ECMA array (its u32 count is advisory)
-        if marker == 0x08:
-            pos += 4
-        obj = {}
-        while True:
-            n = struct.unpack(">H", data[pos : pos + 2])[0]
-            key = data[pos + 2 : pos + 2 + n].decode("utf-8")
-            pos += 2 + n
-            if not key and data[pos] == 0x09:
-                return obj, pos + 1
-            obj[key], pos = amf0_decode(data, pos)
-    if marker == 0x0A:
-        n = struct.unpack(">I", data[pos : pos + 4])[0]
-        pos += 4
-        arr = []
-        for _ in range(n):
-            v, pos = amf0_decode(data, pos)
-            arr.append(v)
-        return arr, pos
-    if marker in (0x05, 0x06):
-        return None, pos
-    if marker == 0x0B:
-        return struct.unpack(">d", data[pos : pos + 8])[0], pos + 10
-    raise TestFailure("AMF0 marker 0x%02x not supported by the test decoder" % marker)
 
 
 def flv_metadata(tags):

@@ -22,29 +22,30 @@ def synth_demux(fixture):
     info = rt.flv_media_info(tags)
     streams = rt.ffprobe_streams(fixture)
     meta = dict(rt.flv_metadata(tags), duration=0, filesize=0, encoder="Lavf59.27.100")
-    ev = [{"event": "connect", "app": "live", "tcUrl": "rtmp://127.0.0.1:1/live"},
-          {"event": "publish", "key": "key"}, {"event": "metadata", "data": meta}]
+    ev = [{"v": 1, "event": "connect", "app": "live", "tcUrl": "rtmp://127.0.0.1:1/live"},
+          {"v": 1, "event": "publish", "key": "key"}, {"v": 1, "event": "metadata", "data": meta}]
     for track, size in info["configs"]:
-        ev.append({"event": "codec", "track": track, "codec": streams[track]["codec_name"],
+        ev.append({"v": 1, "event": "codec", "type": track, "track": 0, "codec": streams[track]["codec_name"],
                    "config_size": size})
     if "audio" in streams and streams["audio"]["codec_name"] == "mp3":
-        ev.append({"event": "codec", "track": "audio", "codec": "mp3", "config_size": 0})
+        ev.append({"v": 1, "event": "codec", "type": "audio", "track": 0, "codec": "mp3", "config_size": 0})
     pk = rt.ffprobe_packets(fixture)
     for p, n in zip(pk["video"], info["nalus"]):
-        ev.append({"event": "video", "dts": p.dts, "pts": p.pts, "key": p.key, "size": p.size, "nalus": n})
+        ev.append({"v": 1, "event": "video", "type": "video", "track": 0, "dts": p.dts, "pts": p.pts, "key": p.key, "size": p.size, "nalus": n})
     for p in pk["audio"]:
-        ev.append({"event": "audio", "ts": p.dts, "size": p.size})
-    ev.append({"event": "disconnect", "reason": "closed by peer"})
+        ev.append({"v": 1, "event": "audio", "type": "audio", "track": 0, "dts": p.dts, "pts": p.dts,
+                   "ts": p.dts, "key": True, "size": p.size})
+    ev.append({"v": 1, "event": "disconnect", "reason": "closed by peer"})
     return ev
 
 
 def synth_raw(fixture):
-    ev = [{"event": "connect", "app": "live", "tcUrl": "rtmp://127.0.0.1:1/live"},
-          {"event": "publish", "key": "key"},
-          {"event": "message", "type": 20, "ts": 0, "stream_id": 0, "size": 100, "crc32": "00000000"}]
+    ev = [{"v": 1, "event": "connect", "app": "live", "tcUrl": "rtmp://127.0.0.1:1/live"},
+          {"v": 1, "event": "publish", "key": "key"},
+          {"v": 1, "event": "message", "msg_type": 20, "ts": 0, "stream_id": 0, "size": 100, "crc32": "00000000"}]
     for t, ts, size, crc in rt.flv_messages(rt.read_flv(fixture)):
-        ev.append({"event": "message", "type": t, "ts": ts, "stream_id": 1, "size": size, "crc32": crc})
-    ev.append({"event": "disconnect", "reason": "closed by peer"})
+        ev.append({"v": 1, "event": "message", "msg_type": t, "ts": ts, "stream_id": 1, "size": size, "crc32": crc})
+    ev.append({"v": 1, "event": "disconnect", "reason": "closed by peer"})
     return ev
 
 
@@ -61,7 +62,7 @@ def alterations(ev):
     def add(desc, fn):
         out.append((desc, fn))
 
-    add("second disconnect", lambda e: e.append({"event": "disconnect", "reason": "x"}))
+    add("second disconnect", lambda e: e.append({"v": 1, "event": "disconnect", "reason": "x"}))
     add("disconnect not last", lambda e: e.insert(-1, e.pop()))
     add("no disconnect", lambda e: e.pop())
     add("app wrong", lambda e: nth(e, "connect").update(app="lives"))
@@ -75,7 +76,10 @@ def alterations(ev):
     if has_audio:
         add("audio size +1", lambda e: nth(e, "audio", 7).update(size=nth(e, "audio", 7)["size"] + 1))
         add("audio packet dropped", lambda e: e.remove(nth(e, "audio", 10)))
-        add("audio ts changed (mod 2^24 past it)", lambda e: nth(e, "audio", 0).update(ts=wrong_ts(nth(e, "audio", 0)["ts"])))
+        add("audio dts and pts changed (mod 2^24 past it)",
+            lambda e: nth(e, "audio", 0).update(dts=wrong_ts(nth(e, "audio", 0)["dts"]),
+                                                pts=wrong_ts(nth(e, "audio", 0)["pts"])))
+        add("audio key false", lambda e: nth(e, "audio", 1).update(key=False))
         add("extra audio packet", lambda e: e.insert(-1, dict(nth(e, "audio", 3))))
     if has_video:
         add("video size -1", lambda e: nth(e, "video", 40).update(size=nth(e, "video", 40)["size"] - 1))

@@ -1,14 +1,12 @@
-// rtmp-probe's JSON lines, shared by its listen and client modes so both print the same
-// objects for the same events (tests/interop compares them with ffprobe's packet lists).
+// rtmp-probe's JSON lines (schema: common/media_json.hpp, docs/json-lines.md), shared by its
+// listen and client modes so both print the same objects for the same events.
 #pragma once
 
-#include "common/amf_json.hpp"
-#include "common/crc32.hpp"
+#include "common/media_json.hpp"
 #include "rtmp/core/message.hpp"
 #include "rtmp/error.hpp"
 #include "rtmp/media.hpp"
 
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -17,44 +15,49 @@
 
 namespace rtmp::tools::probe {
 
-using json = nlohmann::ordered_json;
+using json = lines::json;
 
 inline json connect_event(const std::string& app, const std::string& tc_url) {
-  return {{"event", "connect"}, {"app", app}, {"tcUrl", tc_url}};
+  json j = lines::line("connect");
+  j.update({{"app", app}, {"tcUrl", tc_url}});
+  return j;
 }
 inline json publish_event(const std::string& key) {
-  return {{"event", "publish"}, {"key", key}};
+  json j = lines::line("publish");
+  j["key"] = key;
+  return j;
 }
 inline json play_event(const std::string& name) {
-  return {{"event", "play"}, {"name", name}};
-}
-inline json metadata_event(const amf::Value& data) {
-  return {{"event", "metadata"}, {"data", amf_to_json(data)}};
-}
-inline json codec_event(const Codec& c) {
-  return {{"event", "codec"},
-          {"track", c.type == TrackType::video ? "video" : "audio"},
-          {"codec", codec_name(c.id)},
-          {"config_size", c.config.size()}};
-}
-inline json video_event(const VideoSample& s) {
-  return {{"event", "video"},  {"dts", s.dts},          {"pts", s.pts},
-          {"key", s.keyframe}, {"size", s.data.size()}, {"nalus", s.nalus.size()}};
-}
-inline json audio_event(const AudioSample& s) {
-  return {{"event", "audio"}, {"ts", s.timestamp}, {"size", s.data.size()}};
-}
-inline json message_event(const Message& m) {
-  return {{"event", "message"}, {"type", m.type},
-          {"ts", m.timestamp},  {"stream_id", m.stream_id},
-          {"size", m.size()},   {"crc32", fmt::format("{:08x}", crc32(m.data()))}};
+  json j = lines::line("play");
+  j["name"] = name;
+  return j;
 }
 inline json status_event(const std::string& level, const std::string& code,
                          const std::string& description) {
-  return {{"event", "status"}, {"level", level}, {"code", code}, {"description", description}};
+  json j = lines::line("status");
+  j.update({{"level", level}, {"code", code}, {"description", description}});
+  return j;
 }
 inline json disconnect_event(const Error& reason) {
-  return {{"event", "disconnect"}, {"reason", reason.message()}};
+  json j = lines::line("disconnect");
+  j["reason"] = reason.message();
+  return j;
+}
+// Media lines are the shared schema's (rtmp-mux --dump prints the same).
+inline json metadata_event(const amf::Value& data) {
+  return lines::metadata_json(data);
+}
+inline json codec_event(const Codec& c) {
+  return lines::codec_json(c);
+}
+inline json video_event(const VideoSample& s) {
+  return lines::video_json(s);
+}
+inline json audio_event(const AudioSample& s) {
+  return lines::audio_json(s);
+}
+inline json message_event(const Message& m) {
+  return lines::message_json(m);
 }
 
 // One JSON object per line on stdout, flushed, from any thread.

@@ -1,9 +1,9 @@
-#include "mp4_reader.hpp"
+#include "media/mp4_reader.hpp"
 
 #include <algorithm>
 #include <cstring>
 
-namespace rtmp::mux {
+namespace rtmp {
 namespace {
 
 // A bounded big-endian cursor with a sticky failure flag: the box parsers read a run of
@@ -403,4 +403,4 @@ Result<Mp4File> read_mp4(SharedBytes file) {
   return out;
 }
 
-}  // namespace rtmp::mux
+}  // namespace rtmp

@@ -1,7 +1,10 @@
-// A small ISO BMFF (MP4) reader for rtmp-mux: the tracks of a non-fragmented file with their
-// codec configuration boxes and sample tables, as FFmpeg's mp4 muxer writes them
+// A small ISO BMFF (MP4) reader: the tracks of a non-fragmented file with their codec
+// configuration boxes and sample tables, as FFmpeg's mp4 muxer writes them
 // (ISO/IEC 14496-12 §8; codec bindings: 14496-15 avcC/hvcC, AV1-ISOBMFF av1C, VP-ISOBMFF
 // vpcC, Opus-in-ISOBMFF dOps, FLAC-in-ISOBMFF dfLa, ETSI TS 102 366 dac3/dec3, 14496-14 esds).
+//
+// Internal to the media layer (src/, not installed): its scope is the files rtmp-mux and the
+// tests read, too narrow for a public API. mp4_to_flv.hpp builds on it.
 #pragma once
 
 #include "rtmp/core/bytes.hpp"
@@ -12,7 +15,7 @@
 #include <string>
 #include <vector>
 
-namespace rtmp::mux {
+namespace rtmp {
 
 struct Mp4Sample {
   std::uint64_t offset = 0;  // in the file
@@ -57,4 +60,4 @@ struct Mp4File {
 // first, 'stz2').
 Result<Mp4File> read_mp4(SharedBytes file);
 
-}  // namespace rtmp::mux
+}  // namespace rtmp

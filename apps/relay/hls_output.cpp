@@ -51,11 +51,9 @@ HlsStream::Answer HlsStream::get(std::string_view file, std::string_view query) 
       return a;
     }
     const auto r = hls::decide(st, *q);
-    const bool listed =
-        !st.segments.empty() || (st.parts_enabled() && st.current && !st.current->parts.empty());
     if (r == hls::Readiness::bad_request) {
       a.kind = Kind::bad_request;
-    } else if (r == hls::Readiness::wait || (!listed && !st.ended)) {
+    } else if (r == hls::Readiness::wait || !st.listed()) {
       a.kind = Kind::wait;
     } else {
       a.kind = Kind::ok;
@@ -227,9 +225,7 @@ void HlsStream::sync_files() {
       parts(s);
     }
     if (st.current) parts(*st.current);
-    const bool listed =
-        !st.segments.empty() || (st.parts_enabled() && st.current && !st.current->parts.empty());
-    if (listed && st.version != m.playlist_version) {
+    if (st.listed() && st.version != m.playlist_version) {
       m.playlist_version = st.version;
       playlist = cache_.get(st, false);
     }

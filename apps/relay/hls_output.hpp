@@ -75,7 +75,8 @@ class HlsStream {
   // `file`: a name in the stream's directory; `query`: the query string without '?'.
   // Playlists: "max-age=1" (blocking reloads too: they differ by query); media:
   // "max-age=86400, immutable" (names are never reused). A playlist is answered wait
-  // until the first part exists, and while a blocking request (_HLS_msn/_HLS_part) is ahead.
+  // until the first segment is complete (its EXT-X-TARGETDURATION is then fixed), and while
+  // a blocking request (_HLS_msn/_HLS_part) is ahead.
   Answer get(std::string_view file, std::string_view query);
 
   // Called after every change (a part, a segment, the end, the stream dropped); returns a

@@ -56,7 +56,7 @@ std::string path_segment(std::string_view s) {
 json client_rows(const StreamStats& s) {
   json rows = json::array();
   if (s.live)
-    rows.push_back({{"id", s.publisher_session},
+    rows.push_back({{"id", std::to_string(s.publisher_session)},
                     {"role", "publisher"},
                     {"protocol", "rtmp"},
                     {"address", s.publisher_remote},
@@ -66,7 +66,7 @@ json client_rows(const StreamStats& s) {
   for (const auto& p : s.player_list) {
     if (player_protocol(p.remote) == "internal") continue;  // the HLS output, pushes
     const auto [host, port] = split_remote(p.remote);
-    rows.push_back({{"id", p.session_id},
+    rows.push_back({{"id", std::to_string(p.session_id)},
                     {"role", "player"},
                     {"protocol", player_protocol(p.remote)},
                     {"address", port.empty() ? std::string(host)

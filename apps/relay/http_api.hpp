@@ -4,7 +4,8 @@
 //                                       no proof of it, the login form (401)
 //   POST /api/login                     form field token=...: sets the token cookie, 303 to /
 //   GET  /api/streams                   {"kick": bool, "streams": [...]} (stats_json.hpp's
-//                                       shape plus viewers by protocol and client rows)
+//                                       shape plus viewers by protocol and client rows; a
+//                                       row's "id" is a string: HTTP player ids pass 2^53)
 //   GET  /stat                          nginx-rtmp's XML statistics (stat_xml.hpp)
 //   GET  /metrics                       Prometheus text (stats_reply)
 //   POST /api/streams/APP/KEY/kick      disconnects the publisher of APP/KEY

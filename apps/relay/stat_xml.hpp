@@ -32,7 +32,7 @@ struct StatXmlInfo {
   std::string server_version;  // goes in <nginx_version> and <nginx_rtmp_version>
   std::uint64_t pid = 0;
   std::uint64_t uptime_s = 0;
-  std::uint64_t naccepted = 0;  // RTMP connections accepted so far
+  std::uint64_t naccepted = 0;  // nginx: connections accepted; rtmp-server: RTMP ones open now
   std::string stylesheet;       // href of an <?xml-stylesheet?>; empty: none
 };
 

@@ -34,6 +34,12 @@ foreach(mode hls-fmp4 hls-mpegts http-flv ws-flv)
   set_tests_properties(browser.${mode} PROPERTIES FIXTURES_REQUIRED browser_npm RUN_SERIAL TRUE)
 endforeach()
 
+# The dashboard at GET / behind --api-token: lists the stream, sparkline, preview frames,
+# desktop and phone screenshots (kept in artifacts/), kick ends the publisher.
+browser_test(dashboard ${CMAKE_CURRENT_LIST_DIR}/dashboard.mjs --server $<TARGET_FILE:rtmp-server>
+             --modules ${BROWSER_WORK}/node_modules --out ${BROWSER_WORK}/artifacts)
+set_tests_properties(browser.dashboard PROPERTIES FIXTURES_REQUIRED browser_npm RUN_SERIAL TRUE)
+
 # `cmake --build BUILD --target player_www`: BUILD/browser/www/ with player.html, player.js,
 # hls.min.js and mpegts.js, for serving the player page without running the tests.
 add_custom_target(player_www

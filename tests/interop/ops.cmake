@@ -28,3 +28,8 @@ ops_test(ops_pull ops_pull.py)
 # --on-publish/--on-play HTTP callbacks against a Python http.server: reject (ffmpeg exit +
 # message) and allow (frame-exact). Skips until rtmp-server has --on-publish.
 ops_test(ops_auth ops_auth.py)
+# nginx-rtmp /stat XML (NOALBS's fields, stat.xsl via xsltproc), /api/streams rates and client
+# rows, --api-token (401/403/404, login cookie, kicks), a dashboard request storm.
+foreach(case stat token storm)
+  ops_test(ops_stat.${case} ops_stat.py --case ${case})
+endforeach()

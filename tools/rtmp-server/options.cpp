@@ -262,6 +262,9 @@ void add_http_page_options(CLI::App& app, RelayServerConfig& c, Steps& steps) {
   app.add_option("--http-www", c.http.www,
                  "Serve the browser player page from DIR at /player.html (default: the "
                  "build tree's browser/www or PREFIX/share/rtmpcxx/www beside the binary)");
+  app.add_option("--api-token", c.http.options.api_token,
+                 "Require TOKEN (Authorization: Bearer, or the dashboard's login) for /api/*, "
+                 "/stat, /metrics and the dashboard at /; enables the kick endpoints");
   add_seconds(app, steps, "--http-request-timeout", c.http.options.request_timeout, 10,
               "Seconds for an HTTP request's headers to arrive (slow clients are closed); "
               "idle keep-alive connections close after 30")

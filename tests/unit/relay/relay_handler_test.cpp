@@ -4,14 +4,11 @@
 
 #include "rtmp/client.hpp"
 #include "rtmp/server.hpp"
+#include "support/client_recorder.hpp"
 #include "unit/relay/media_builder.hpp"
 
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
-
-#include <condition_variable>
-#include <mutex>
-#include <thread>
 
 namespace rtmp::relay {
 namespace {
@@ -19,46 +16,10 @@ namespace {
 using namespace test;
 using namespace std::chrono_literals;
 
-// What a player received, as "type timestamp size" and status codes, thread-safe.
-class Recorder final : public ClientHandler {
- public:
-  void on_message(const Message& m) override {
-    add(std::to_string(m.type) + " " + std::to_string(m.timestamp) + " " +
-        std::to_string(m.size()));
-    if (m.type == msg::data_amf0) {
-      auto v = parse_data(m);
-      std::lock_guard l(mutex_);
-      if (v && !v->empty() && (*v)[0].is_string()) data_names_.emplace_back((*v)[0].as_string());
-    }
-  }
-  void on_status(const Status& s) override { add(s.code); }
-  void on_stream_eof() override { add("StreamEOF"); }
-  void add(std::string e) {
-    std::lock_guard l(mutex_);
-    events_.push_back(std::move(e));
-    cv_.notify_all();
-  }
-  // Waits until `e` has been received; returns all events so far.
-  std::vector<std::string> wait_for(const std::string& e, std::chrono::milliseconds t = 5s) {
-    std::unique_lock l(mutex_);
-    cv_.wait_for(l, t,
-                 [&] { return std::find(events_.begin(), events_.end(), e) != events_.end(); });
-    return events_;
-  }
-  std::vector<std::string> data_names() {
-    std::lock_guard l(mutex_);
-    return data_names_;
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  std::vector<std::string> events_, data_names_;
-};
-
+using Recorder = rtmp::test::ClientRecorder;
+using rtmp::test::media_event;
 std::string event(const Message& m) {
-  return std::to_string(m.type) + " " + std::to_string(m.timestamp) + " " +
-         std::to_string(m.size());
+  return media_event(m);
 }
 
 class RelayHandlerTest : public ::testing::Test {
@@ -100,14 +61,13 @@ class RelayHandlerTest : public ::testing::Test {
     EXPECT_TRUE(r.has_value()) << (r ? "" : r.error().message());
     return c;
   }
-  // Waits until the relay lists `n` players of live/key.
-  void wait_players(std::size_t n) {
-    for (int i = 0; i < 250; ++i) {
-      for (const auto& s : relay_->stats(Clock::now(), false))
-        if (s.key == "key" && s.players == n) return;
-      std::this_thread::sleep_for(20ms);
-    }
-    FAIL() << "the relay never had " << n << " players";
+  // The relay registers a player before Play.Start goes out (play() waits for it), so once
+  // play() has returned the relay lists it: no waiting needed.
+  void expect_players(std::size_t n) {
+    std::size_t players = 0;
+    for (const auto& s : relay_->stats(Clock::now(), false))
+      if (s.key == "key") players = s.players;
+    EXPECT_EQ(players, n);
   }
 
   RelayConfig config_;
@@ -118,7 +78,7 @@ class RelayHandlerTest : public ::testing::Test {
 TEST_F(RelayHandlerTest, PlayersReceiveThePublishedMessagesAndMetadataAsOnMetaData) {
   Recorder a, b;
   auto pa = player(a), pb = player(b);
-  wait_players(2);
+  expect_players(2);
   auto pub = publisher();
   ASSERT_TRUE(pub->send_metadata(metadata()).has_value());
   std::vector<Message> sent = {avc_config(), aac_config(), avc_frame(0, true, 9000), aac_frame(10),
@@ -127,9 +87,7 @@ TEST_F(RelayHandlerTest, PlayersReceiveThePublishedMessagesAndMetadataAsOnMetaDa
   ASSERT_TRUE(pub->drain().has_value());
   for (Recorder* r : {&a, &b}) {
     auto ev = r->wait_for(event(sent.back()));
-    std::vector<std::string> media;
-    for (const auto& e : ev)
-      if (e.rfind("8 ", 0) == 0 || e.rfind("9 ", 0) == 0) media.push_back(e);
+    auto media = Recorder::media_only(ev);
     std::vector<std::string> want;
     for (const auto& m : sent) want.push_back(event(m));
     EXPECT_EQ(media, want);
@@ -147,7 +105,7 @@ TEST_F(RelayHandlerTest, PlayersReceiveThePublishedMessagesAndMetadataAsOnMetaDa
 TEST_F(RelayHandlerTest, PlayerStaysForARepublishAndGetsTheNewSequenceHeaders) {
   Recorder rec;
   auto p = player(rec);
-  wait_players(1);
+  expect_players(1);
   auto first = publisher();
   ASSERT_TRUE(first->send_message(avc_config()).has_value());
   ASSERT_TRUE(first->send_message(avc_frame(0, true, 100)).has_value());
@@ -183,7 +141,7 @@ TEST_F(RelayHandlerTest, SecondPublisherIsRejectedWithBadName) {
   // The first still reaches a player.
   Recorder rec;
   auto p = player(rec);
-  wait_players(1);
+  expect_players(1);
   auto key = avc_frame(0, true, 500);
   ASSERT_TRUE(first->send_message(avc_config()).has_value());
   ASSERT_TRUE(first->send_message(key).has_value());
@@ -192,22 +150,23 @@ TEST_F(RelayHandlerTest, SecondPublisherIsRejectedWithBadName) {
 }
 
 TEST_F(RelayHandlerTest, LateJoinerGetsTheGopAndConnectionsAreCounted) {
+  // A player from the start: once it has the last message, so has the relay's GOP cache (the
+  // relay caches a packet before it fans it out).
+  Recorder early;
+  auto first = player(early);
   auto pub = publisher();
   std::vector<Message> sent = {avc_config(), aac_config(), avc_frame(0, true, 2000), aac_frame(10),
                                avc_frame(40, false, 300)};
   for (const auto& m : sent) ASSERT_TRUE(pub->send_message(m).has_value());
-  ASSERT_TRUE(pub->drain().has_value());
-  std::this_thread::sleep_for(100ms);  // the relay has them
+  early.wait_for(event(sent.back()));
   Recorder late;
   auto p = player(late);
   auto ev = late.wait_for(event(sent.back()));
-  std::vector<std::string> media;
-  for (const auto& e : ev)
-    if (e.rfind("8 ", 0) == 0 || e.rfind("9 ", 0) == 0) media.push_back(e);
+  auto media = Recorder::media_only(ev);
   std::vector<std::string> want;
   for (const auto& m : sent) want.push_back(event(m));
   EXPECT_EQ(media, want);
-  EXPECT_EQ(relay_->connections(), 2u);
+  EXPECT_EQ(relay_->connections(), 3u);
 }
 
 }  // namespace

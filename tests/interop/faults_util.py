@@ -14,7 +14,6 @@ Run as a script it is the publisher the tests kill (see `publish_main`).
 import argparse
 import json
 import os
-import random
 import re
 import socket
 import struct
@@ -26,41 +25,19 @@ import zlib
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import relay_util as ru  # noqa: E402
 import rtmptest as rt  # noqa: E402
+import rtmpwire as rw  # noqa: E402
 
-# ------------------------------------------------------------------ AMF0 (encode only)
-
-
-def amf0(v):
-    if v is None:
-        return b"\x05"
-    if isinstance(v, bool):
-        return b"\x01" + (b"\x01" if v else b"\x00")
-    if isinstance(v, (int, float)):
-        return b"\x00" + struct.pack(">d", float(v))
-    if isinstance(v, str):
-        b = v.encode()
-        return b"\x02" + struct.pack(">H", len(b)) + b
-    if isinstance(v, dict):
-        out = b"\x03"
-        for k, x in v.items():
-            kb = k.encode()
-            out += struct.pack(">H", len(kb)) + kb + amf0(x)
-        return out + b"\x00\x00\x09"
-    raise TypeError(type(v))
-
-
-def amf0_all(data):
-    vals, pos = [], 0
-    while pos < len(data):
-        v, pos = rt.amf0_decode(data, pos)
-        vals.append(v)
-    return vals
-
+# Wire formats come from rtmpwire; these names are the ones the fault tests use.
+amf0 = rw.amf0
+amf0_all = rw.amf0_decode_all
+write_flv = rw.write_flv
 
 # ------------------------------------------------------------------ RTMP client
 
-CSID_CONTROL, CSID_COMMAND, CSID_AUDIO, CSID_VIDEO, CSID_DATA = 2, 3, 4, 6, 5
-MSG_SET_CHUNK_SIZE, MSG_AUDIO, MSG_VIDEO, MSG_DATA, MSG_COMMAND = 1, 8, 9, 18, 20
+CSID_CONTROL, CSID_COMMAND, CSID_AUDIO, CSID_VIDEO, CSID_DATA = (
+    rw.CSID_CONTROL, rw.CSID_COMMAND, rw.CSID_AUDIO, rw.CSID_VIDEO, rw.CSID_DATA)
+MSG_SET_CHUNK_SIZE, MSG_AUDIO, MSG_VIDEO, MSG_DATA, MSG_COMMAND = (
+    rw.MSG_SET_CHUNK_SIZE, rw.MSG_AUDIO, rw.MSG_VIDEO, rw.MSG_DATA, rw.MSG_COMMAND)
 
 
 class RtmpError(Exception):
@@ -68,25 +45,22 @@ class RtmpError(Exception):
 
 
 class RtmpClient:
-    """One RTMP connection. Outgoing messages use a type 0 header first on a chunk stream,
-    then type 1 (timestamp delta, modulo 2^32 like the spec's 32-bit time) while the stream
-    id stays; type 3 for continuation chunks, repeating the extended timestamp (§5.3.1.3)."""
+    """One RTMP connection; chunking as rtmpwire.ChunkEncoder does it (type 0, then type 1
+    deltas modulo 2^32, type 3 continuations repeating the extended timestamp)."""
 
     def __init__(self, port, app="live", host="127.0.0.1", chunk_size=4096, timeout=10.0):
         self.app = app
         self.sock = socket.create_connection((host, port), timeout=timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.out_chunk = 128
-        self.in_chunk = 128
-        self.tx = {}  # csid -> (timestamp, stream id)
-        self.rx = {}  # csid -> dict(ts, len, type, sid, delta, ext, buf)
+        self.tx = rw.ChunkEncoder()
+        self.rx = rw.ChunkDecoder()
         self.rbuf = bytearray()
         self.tid = 0
         self.stream_id = None
         self.handshake()
         if chunk_size != 128:
             self.send_raw(self.encode(CSID_CONTROL, MSG_SET_CHUNK_SIZE, 0, 0, struct.pack(">I", chunk_size)))
-            self.out_chunk = chunk_size
+            self.tx.chunk_size = chunk_size
 
     # -- socket
     def recv_exact(self, n):
@@ -103,32 +77,14 @@ class RtmpClient:
         self.sock.sendall(data)
 
     def handshake(self):
-        c1 = struct.pack(">II", 0, 0) + random.randbytes(1528)
-        self.send_raw(b"\x03" + c1)
-        s = self.recv_exact(1 + 1536 + 1536)
-        if s[0] != 3:
-            raise RtmpError("S0 version %d" % s[0])
-        self.send_raw(s[1:1537])  # C2 echoes S1
+        try:
+            rw.client_handshake(self.send_raw, self.recv_exact)
+        except rw.WireError as e:
+            raise RtmpError(str(e))
 
     # -- chunk encoding
     def encode(self, csid, mtype, sid, ts, payload, fmt_type=None):
-        ts &= 0xFFFFFFFF
-        prev = self.tx.get(csid)
-        if fmt_type is None:
-            fmt_type = 1 if prev is not None and prev[1] == sid else 0
-        field = ts if fmt_type == 0 else (ts - prev[0]) & 0xFFFFFFFF
-        self.tx[csid] = (ts, sid)
-        ext = field >= 0xFFFFFF
-        hdr_field = 0xFFFFFF if ext else field
-        head = bytes([(fmt_type << 6) | csid]) + hdr_field.to_bytes(3, "big") + len(payload).to_bytes(3, "big")
-        head += bytes([mtype])
-        if fmt_type == 0:
-            head += struct.pack("<I", sid)
-        ext_bytes = struct.pack(">I", field) if ext else b""
-        out = [head, ext_bytes, payload[: self.out_chunk]]
-        for pos in range(self.out_chunk, len(payload), self.out_chunk):
-            out += [bytes([0xC0 | csid]), ext_bytes, payload[pos : pos + self.out_chunk]]
-        return b"".join(out)
+        return self.tx.encode(csid, mtype, sid, ts, payload, fmt_type)
 
     def send_command(self, name, *args, sid=0):
         self.tid += 1
@@ -138,47 +94,8 @@ class RtmpClient:
 
     # -- chunk decoding (enough for the server's responses and relayed media)
     def read_message(self):
-        while True:
-            b0 = self.recv_exact(1)[0]
-            fmt_type, csid = b0 >> 6, b0 & 0x3F
-            if csid == 0:
-                csid = 64 + self.recv_exact(1)[0]
-            elif csid == 1:
-                b = self.recv_exact(2)
-                csid = 64 + b[0] + 256 * b[1]
-            st = self.rx.setdefault(csid, {"ts": 0, "len": 0, "type": 0, "sid": 0, "delta": 0,
-                                           "ext": False, "buf": bytearray()})
-            if fmt_type < 3:
-                n = (11, 7, 3)[fmt_type]
-                h = self.recv_exact(n)
-                field = int.from_bytes(h[0:3], "big")
-                if fmt_type <= 1:
-                    st["len"] = int.from_bytes(h[3:6], "big")
-                    st["type"] = h[6]
-                if fmt_type == 0:
-                    st["sid"] = struct.unpack("<I", h[7:11])[0]
-                st["ext"] = field == 0xFFFFFF
-                if st["ext"]:
-                    field = struct.unpack(">I", self.recv_exact(4))[0]
-                if fmt_type == 0:
-                    st["ts"], st["delta"] = field, 0
-                else:
-                    st["delta"] = field
-                    st["ts"] = (st["ts"] + field) & 0xFFFFFFFF
-            else:
-                if st["ext"]:
-                    self.recv_exact(4)
-                if not st["buf"]:  # a new message with the previous header: add the delta
-                    st["ts"] = (st["ts"] + st["delta"]) & 0xFFFFFFFF
-            need = min(self.in_chunk, st["len"] - len(st["buf"]))
-            st["buf"] += self.recv_exact(need)
-            if len(st["buf"]) < st["len"]:
-                continue
-            body = bytes(st["buf"])
-            st["buf"] = bytearray()
-            if st["type"] == MSG_SET_CHUNK_SIZE:
-                self.in_chunk = struct.unpack(">I", body[:4])[0] & 0x7FFFFFFF
-            return st["type"], st["ts"], st["sid"], body
+        """(type, timestamp, stream id, body) of the next complete message."""
+        return self.rx.read(self.recv_exact)
 
     def wait_command(self, pred, timeout=10.0):
         """Read messages until a command (type 20) whose decoded values satisfy pred."""
@@ -238,20 +155,6 @@ class RtmpClient:
 
 
 # ------------------------------------------------------------------ FLV
-
-
-def write_flv(path, tags):
-    """FLV (E.4.1) with audio and video flags; TimestampExtended holds bits 24-31, so any
-    32-bit timestamp is stored exactly."""
-    out = [b"FLV\x01\x05\x00\x00\x00\x09", b"\x00\x00\x00\x00"]
-    for t in tags:
-        ts = t.timestamp & 0xFFFFFFFF
-        out.append(bytes([t.type]) + len(t.body).to_bytes(3, "big") + (ts & 0xFFFFFF).to_bytes(3, "big")
-                   + bytes([ts >> 24]) + b"\x00\x00\x00" + t.body + struct.pack(">I", 11 + len(t.body)))
-    tmp = "%s.%d.tmp" % (path, os.getpid())
-    with open(tmp, "wb") as f:
-        f.write(b"".join(out))
-    os.replace(tmp, path)
 
 
 def looped_fixture(src, copies, out):

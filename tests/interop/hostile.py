@@ -52,6 +52,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import relay_util as ru  # noqa: E402
 import rtmptest as rt  # noqa: E402
+import rtmpwire as rw  # noqa: E402
 
 KIB = 1024
 MIB = 1024 * 1024
@@ -69,76 +70,19 @@ ru.RELAY_FIXTURES["hostile_8s"] = [
     "-x264-params", "keyint=60:min-keyint=60:scenecut=0",
     "-c:a", "aac", "-b:a", "128k", "-ac", "2"]
 
-# ------------------------------------------------------------------ AMF0 encoder
-
-
-def amf_num(x):
-    return b"\x00" + struct.pack(">d", x)
-
-
-def amf_bool(b):
-    return b"\x01" + bytes([1 if b else 0])
-
-
-def amf_str(s):
-    b = s.encode() if isinstance(s, str) else s
-    return b"\x02" + struct.pack(">H", len(b)) + b
-
-
-def amf_null():
-    return b"\x05"
-
-
-def _props(items):
-    out = []
-    for k, v in items:
-        kb = k.encode()
-        out.append(struct.pack(">H", len(kb)) + kb + v)
-    return b"".join(out) + b"\x00\x00\x09"
-
-
-def amf_obj(items):
-    """items: (key, encoded value) pairs."""
-    return b"\x03" + _props(items)
-
-
-def amf_ecma(items, count=None):
-    return b"\x08" + struct.pack(">I", len(items) if count is None else count) + _props(items)
-
-
-def amf_strict(values, count=None):
-    return b"\x0a" + struct.pack(">I", len(values) if count is None else count) + b"".join(values)
-
-
-def command(name, txn, obj, *args):
-    return amf_str(name) + amf_num(txn) + obj + b"".join(args)
-
-
-# ------------------------------------------------------------------ chunk encoder
-
-
-def basic_header(fmt, csid):
-    if csid < 64:
-        return bytes([(fmt << 6) | csid])
-    if csid < 320:
-        return bytes([fmt << 6, csid - 64])
-    v = csid - 64  # 3-byte form: little-endian 16-bit id
-    return bytes([(fmt << 6) | 1, v & 0xFF, v >> 8])
-
-
-def header0(csid, ts, length, mtype, sid):
-    return (basic_header(0, csid) + struct.pack(">I", ts)[1:] + struct.pack(">I", length)[1:]
-            + bytes([mtype]) + struct.pack("<I", sid))
-
-
-def chunked(csid, mtype, sid, payload, chunk_size, ts=0):
-    """One message as a type 0 chunk and type 3 continuations."""
-    out = [header0(csid, ts, len(payload), mtype, sid), payload[:chunk_size]]
-    for i in range(chunk_size, len(payload), chunk_size):
-        out.append(basic_header(3, csid))
-        out.append(payload[i:i + chunk_size])
-    return b"".join(out)
-
+# The encoders are rtmpwire's, under the short names the cases use.
+amf_num = rw.amf0_number
+amf_bool = rw.amf0_bool
+amf_str = rw.amf0_string
+amf_null = rw.amf0_null
+amf_obj = rw.amf0_object
+amf_ecma = rw.amf0_ecma
+amf_strict = rw.amf0_strict
+command = rw.command
+basic_header = rw.basic_header
+header0 = rw.header0
+chunked = rw.chunked
+amf_values = rw.amf0_decode_all
 
 # ------------------------------------------------------------------ a raw peer
 
@@ -155,20 +99,18 @@ class Peer:
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.port = self.sock.getsockname()[1]
         self.out_chunk = 128
-        self.in_chunk = 128
+        self.decoder = rw.ChunkDecoder(skip_set_chunk_size=True)
         self.rbuf = b""
-        self.streams = {}
         self.txn = 1
 
     def send(self, data):
         self.sock.sendall(data)
 
     def handshake(self):
-        self.send(b"\x03" + bytes(1536))
-        s = self.recv_exact(3073)
-        if s[0] != 3:
-            raise rt.TestFailure("S0 version %d" % s[0])
-        self.send(s[1:1537])  # C2 echoes S1
+        try:
+            rw.client_handshake(self.send, self.recv_exact, c1=bytes(rw.HANDSHAKE_SIZE))
+        except rw.WireError as e:
+            raise rt.TestFailure(str(e))
 
     def recv_exact(self, n):
         while len(self.rbuf) < n:
@@ -239,43 +181,12 @@ class Peer:
 
     def read_message(self, deadline):
         """(type, stream id, payload) of the next complete message from the server."""
-        while True:
-            self.sock.settimeout(max(0.01, deadline - time.monotonic()))
-            try:
-                b0 = self.recv_exact(1)[0]
-            except socket.timeout:
-                raise rt.TestFailure("timed out reading from the server")
-            fmt, csid = b0 >> 6, b0 & 0x3F
-            if csid == 0:
-                csid = self.recv_exact(1)[0] + 64
-            elif csid == 1:
-                b = self.recv_exact(2)
-                csid = b[0] + b[1] * 256 + 64
-            s = self.streams.setdefault(csid, {"ts": 0, "len": 0, "type": 0, "sid": 0, "ext": False, "buf": None})
-            if fmt < 3:
-                h = self.recv_exact([11, 7, 3][fmt])
-                field = int.from_bytes(h[0:3], "big")
-                if fmt <= 1:
-                    s["len"] = int.from_bytes(h[3:6], "big")
-                    s["type"] = h[6]
-                if fmt == 0:
-                    s["sid"] = struct.unpack("<I", h[7:11])[0]
-                s["ext"] = field == 0xFFFFFF
-                if s["ext"]:
-                    self.recv_exact(4)
-            elif s["ext"]:
-                self.recv_exact(4)
-            if s["buf"] is None:
-                s["buf"] = b""
-            take = min(self.in_chunk, s["len"] - len(s["buf"]))
-            s["buf"] += self.recv_exact(take)
-            if len(s["buf"]) < s["len"]:
-                continue
-            payload, s["buf"] = s["buf"], None
-            if s["type"] == 1:
-                self.in_chunk = struct.unpack(">I", payload[:4])[0] & 0x7FFFFFFF
-                continue
-            return s["type"], s["sid"], payload
+        self.sock.settimeout(max(0.01, deadline - time.monotonic()))
+        try:
+            mtype, _, sid, payload = self.decoder.read(self.recv_exact)
+        except socket.timeout:
+            raise rt.TestFailure("timed out reading from the server")
+        return mtype, sid, payload
 
     def wait_closed(self, timeout):
         """True when the server closes the connection (EOF or RST) within timeout."""
@@ -297,14 +208,6 @@ class Peer:
             self.sock.close()
         except OSError:
             pass
-
-
-def amf_values(payload):
-    vals, pos = [], 0
-    while pos < len(payload):
-        v, pos = rt.amf0_decode(payload, pos)
-        vals.append(v)
-    return vals
 
 
 def send_ignoring_close(peer, data):

@@ -1,14 +1,16 @@
 """Helpers for the consumer tests: processes with logs, JSON-line output, ffprobe packet
-lists and a small FLV reader (for NAL unit counts)."""
+lists and NAL unit counts of FLV files (tags read with tests/interop/rtmpwire.py)."""
 
 import json
 import os
 import shutil
 import signal
-import struct
 import subprocess
 import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "interop"))
+import rtmpwire  # noqa: E402
 
 SKIP = 77  # ctest SKIP_RETURN_CODE: a tool the test needs is missing
 
@@ -110,16 +112,10 @@ def ffprobe_packets(source):
 
 def flv_video_nalu_counts(path):
     """The number of NAL units in each AVC video frame of an FLV file, in order."""
-    with open(path, "rb") as f:
-        data = f.read()
-    pos = struct.unpack(">I", data[5:9])[0] + 4
     nal_len, counts = 4, []
-    while pos + 11 <= len(data):
-        tag_type = data[pos] & 0x1F
-        size = struct.unpack(">I", b"\0" + data[pos + 1:pos + 4])[0]
-        body = data[pos + 11:pos + 11 + size]
-        pos += 11 + size + 4
-        if tag_type != 9 or len(body) < 5 or body[0] & 0x0F != 7:
+    for tag in rtmpwire.read_flv(path):
+        body = tag.body
+        if tag.type != 9 or len(body) < 5 or body[0] & 0x0F != 7:
             continue
         if body[1] == 0:  # AVCDecoderConfigurationRecord
             nal_len = (body[5 + 4] & 3) + 1

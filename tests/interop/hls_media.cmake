@@ -41,3 +41,29 @@ if(TARGET rtmp-mux)
     fmp4_check(${fixture} enhanced_fixtures)
   endforeach()
 endif()
+
+# End to end per codec through rtmp-server's HLS (hls_codecs.py): H.264 High with B-frames
+# and Baseline with AAC in both containers, MP3 in MPEG-TS, HEVC + Opus and AV1 (Enhanced
+# RTMP, published by rtmp-publish) in fMP4; frame-exact against ffprobe of the sources.
+if(TARGET rtmp-server)
+  function(hls_codecs_test fixture container setup)
+    add_test(NAME interop.hls_codecs.${fixture}.${container}
+      COMMAND ${Python3_EXECUTABLE} ${INTEROP_DIR}/hls_codecs.py
+              --server $<TARGET_FILE:rtmp-server> ${ARGN}
+              --fixtures ${INTEROP_FIXTURES_DIR} --work ${INTEROP_WORK_DIR}
+              --fixture ${fixture} --container ${container})
+    set_tests_properties(interop.hls_codecs.${fixture}.${container} PROPERTIES
+      LABELS interop TIMEOUT 150 FIXTURES_REQUIRED ${setup} SKIP_RETURN_CODE 77)
+  endfunction()
+  foreach(fixture h264_high_aac h264_baseline_aac)
+    foreach(container fmp4 mpegts)
+      hls_codecs_test(${fixture} ${container} interop_fixtures)
+    endforeach()
+  endforeach()
+  hls_codecs_test(mp3_only mpegts interop_fixtures)
+  if(TARGET rtmp-publish AND TARGET rtmp-mux)
+    foreach(fixture hevc_opus av1_flac)
+      hls_codecs_test(${fixture} fmp4 enhanced_fixtures --publish $<TARGET_FILE:rtmp-publish>)
+    endforeach()
+  endif()
+endif()

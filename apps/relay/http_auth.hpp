@@ -11,6 +11,7 @@
 //              [session](Decision d) { session->resolve(d); });
 #pragma once
 
+#include "relay/http_client.hpp"
 #include "rtmp/core/session.hpp"
 #include "rtmp/error.hpp"
 
@@ -41,16 +42,6 @@ struct AuthRequest {
   std::uint64_t client_id = 0;
   std::string protocol = {};  // "rtmp" when empty; "http-flv", "ws-flv", "hls"
 };
-
-// http://host[:port]/target (no https: callbacks go to a local or trusted service).
-struct HttpUrl {
-  std::string host;
-  std::string port = "80";
-  std::string target = "/";
-  static Result<HttpUrl> parse(std::string_view url);  // errc::invalid_argument
-};
-
-std::string form_encode(const std::vector<std::pair<std::string, std::string>>& fields);
 
 class HttpAuth {
  public:

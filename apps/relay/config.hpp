@@ -3,6 +3,8 @@
 #pragma once
 
 #include "relay/gop_cache.hpp"
+#include "relay/recorder.hpp"
+#include "relay/webhook_event.hpp"
 #include "rtmp/core/session.hpp"
 
 #include <chrono>
@@ -34,6 +36,12 @@ struct RelayConfig {
   // --record DIR (empty: no recording) and how often the file is flushed.
   std::filesystem::path record_dir;
   std::chrono::milliseconds record_flush{1'000};
+  // --record-format, --record-split-seconds, --record-split-bytes (flush and on_done are
+  // taken from record_flush and on_done).
+  RecordOptions record;
+  // Ends of publishes, plays and recording files (the *-done webhooks). Called under the
+  // relay's locks: it must only queue. Empty: not reported.
+  DoneSink on_done;
   // --publish-key-file (empty: anyone may publish).
   std::filesystem::path publish_key_file;
   // --player-caps enforce|ignore: with enforce, a player gets only codecs and tracks its

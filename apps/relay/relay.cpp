@@ -60,7 +60,23 @@ Relay::Joined Relay::publish(const std::shared_ptr<Session>& session, std::strin
   }
   std::unique_ptr<Recorder> rec;
   if (!config_.record_dir.empty() && !stream->live()) {
-    auto r = Recorder::open(config_.record_dir, a, key, wall_now, now, config_.record_flush);
+    RecordOptions options = config_.record;
+    options.flush = config_.record_flush;
+    if (config_.on_done)
+      options.on_done = [sink = config_.on_done, addr = std::string(session->remote_address()),
+                         id = session->id()](const RecordDone& d) {
+        sink({.call = "record_done",
+              .app = d.app,
+              .name = d.key,
+              .addr = addr,
+              .client_id = id,
+              .duration_ms = d.duration_ms,
+              .bytes = d.bytes,
+              .frames = d.frames,
+              .path = d.path.string(),
+              .error = d.error});
+      };
+    auto r = Recorder::open(config_.record_dir, a, key, wall_now, now, std::move(options));
     if (r)
       rec = std::move(*r);
     else

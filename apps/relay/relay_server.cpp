@@ -3,6 +3,7 @@
 #include "relay/http_auth.hpp"
 #include "relay/relay.hpp"
 #include "relay/stats_json.hpp"
+#include "relay/webhook.hpp"
 
 #include <spdlog/spdlog.h>
 #include <boost/asio.hpp>
@@ -59,6 +60,7 @@ struct RelayServer::Impl {
 
   RelayServerConfig config;
   std::unique_ptr<HttpAuth> auth;
+  std::shared_ptr<Webhooks> webhooks;  // its senders hold it while they run
   std::unique_ptr<Relay> relay;
   asio::io_context ioc;
   std::vector<std::unique_ptr<Server>> servers;
@@ -90,6 +92,12 @@ Result<void> RelayServer::Impl::start() {
       return true;
     };
   const bool with_auth = static_cast<bool>(rc.authorize);
+  const auto& w = config.webhooks;
+  if (!w.on_publish_done.empty() || !w.on_play_done.empty() || !w.on_record_done.empty()) {
+    webhooks = std::make_shared<Webhooks>(ioc.get_executor(), w);
+    if (auto r = webhooks->init(); !r) return r;
+    rc.on_done = [hooks = webhooks](DoneEvent e) { hooks->post(std::move(e)); };
+  }
   relay = std::make_unique<Relay>(std::move(rc));
   if (auto r = relay->init(); !r) return r;
   if (with_auth) {
@@ -243,6 +251,7 @@ void RelayServer::Impl::stop() {
   for (auto& s : servers) s->stop();  // closes listeners and whatever is left
   if (http) http->stop();
   if (!pool.empty()) wait_sessions(2s);
+  if (webhooks) webhooks->stop(pool.empty() ? 0s : 2s);  // the last *-done posts
   asio::post(ioc, [this] {
     ticker.cancel();
     if (signals) signals->cancel();

@@ -9,6 +9,7 @@
 #include "relay/http_server.hpp"
 #include "relay/pull.hpp"
 #include "relay/push.hpp"
+#include "relay/webhook.hpp"
 #include "rtmp/core/limits.hpp"
 #include "rtmp/server.hpp"
 
@@ -65,6 +66,8 @@ struct RelayServerConfig {
 
   // --on-publish / --on-play HTTP callbacks (empty: none).
   HttpCallbacks callbacks;
+  // --on-publish-done / --on-play-done / --on-record-done webhooks (empty URLs: none).
+  WebhookConfig webhooks;
 
   // Stats: a JSON file rewritten every second (empty: none), a log line every interval (0: off).
   std::filesystem::path stats_file;

@@ -335,6 +335,7 @@ void Stream::unpublish(std::uint64_t session_id, TimePoint now, std::string_view
       "video_frames={} audio_frames={} bytes_in={} players={}",
       app_, key_, publisher_id_, reason, seconds(now - publish_start_), video_in_, audio_in_,
       bytes_in_, players_.size());
+  report_publish_done(now);
   publisher_.reset();
   publisher_id_ = 0;
   gop_.clear();
@@ -449,6 +450,30 @@ void Stream::log_player_left(const Player& pl, std::string_view reason) const {
       "relay: player left app={} key={} session={} reason=\"{}\" frames_sent={} "
       "frames_dropped={} bytes_sent={}",
       app_, key_, pl.id, reason, pl.frames_sent, pl.frames_dropped, pl.bytes_sent);
+  if (config_.on_done) {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - pl.joined);
+    config_.on_done({.call = "play_done",
+                     .app = app_,
+                     .name = key_,
+                     .addr = pl.session->remote_address(),
+                     .client_id = pl.id,
+                     .duration_ms = static_cast<std::uint64_t>(ms.count()),
+                     .bytes = pl.bytes_sent,
+                     .frames = pl.frames_sent});
+  }
+}
+
+void Stream::report_publish_done(TimePoint now) const {
+  if (!config_.on_done) return;
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now - publish_start_);
+  config_.on_done({.call = "publish_done",
+                   .app = app_,
+                   .name = key_,
+                   .addr = publisher_remote_,
+                   .client_id = publisher_id_,
+                   .duration_ms = static_cast<std::uint64_t>(std::max<std::int64_t>(0, ms.count())),
+                   .bytes = bytes_in_,
+                   .frames = video_in_ + audio_in_});
 }
 
 // ---- fan-out ----
@@ -633,6 +658,7 @@ void Stream::shutdown(std::string_view reason) {
         "relay: unpublish app={} key={} session={} reason=\"{}\" video_frames={} "
         "audio_frames={} bytes_in={}",
         app_, key_, publisher_id_, reason, video_in_, audio_in_, bytes_in_);
+    report_publish_done(Clock::now());
     publisher_->close();
     publisher_.reset();
     publisher_id_ = 0;

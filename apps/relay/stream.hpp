@@ -166,6 +166,7 @@ class Stream {
   std::string refusal(PlayerKind kind, const ConnectCaps* caps) const;
   void fail_refused_players();
   void close_recorder();
+  void report_publish_done(TimePoint now) const;  // to config_.on_done, if set
   void log_player_left(const Player& pl, std::string_view reason) const;
 
   const std::string app_, key_;

@@ -33,3 +33,11 @@ ops_test(ops_auth ops_auth.py)
 foreach(case stat token storm)
   ops_test(ops_stat.${case} ops_stat.py --case ${case})
 endforeach()
+# --record-format mp4: frame-exact by ffprobe, splits at keyframes, SIGKILL mid-recording, a
+# file-size limit and an unwritable directory (the stream goes on). Skips until the flags exist.
+foreach(case exact split kill full unwritable)
+  ops_test(ops_record.${case} ops_record.py --case ${case})
+endforeach()
+# --on-publish-done / --on-play-done / --on-record-done against a Python http.server that
+# hangs once and answers 500 once: fields, retries, the stream untouched.
+ops_test(ops_webhook ops_webhook.py)

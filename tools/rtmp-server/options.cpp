@@ -289,6 +289,41 @@ void add_push_pull_options(CLI::App& app, RelayServerConfig& c, Steps& steps) {
   });
 }
 
+void add_record_options(CLI::App& app, RelayServerConfig& c, Steps& steps) {
+  auto& rec = c.relay.record;
+  auto format = std::make_shared<std::string>("flv");
+  auto split_seconds = std::make_shared<double>(0);
+  app.add_option("--record-format", *format,
+                 "--record files: flv, or mp4 (fragmented: playable while written and after "
+                 "a crash up to the last fragment)")
+      ->check(CLI::IsMember({"flv", "mp4"}))
+      ->capture_default_str();
+  app.add_option("--record-split-seconds", *split_seconds,
+                 "mp4: start a new file at the first keyframe after this many seconds (0: never)");
+  app.add_option("--record-split-bytes", rec.split_bytes,
+                 "mp4: start a new file at the first keyframe once a file has this many bytes "
+                 "(0: never)");
+  steps.push_back([format, split_seconds, &rec] {
+    rec.format = *format == "mp4" ? rtmp::relay::RecordFormat::mp4 : rtmp::relay::RecordFormat::flv;
+    rec.split_seconds = std::chrono::seconds(static_cast<std::int64_t>(*split_seconds));
+  });
+}
+
+void add_webhook_options(CLI::App& app, RelayServerConfig& c, Steps& steps) {
+  auto& w = c.webhooks;
+  app.add_option("--on-publish-done", w.on_publish_done,
+                 "When a publish ends, POST call=publish_done, app, name, addr, clientid, "
+                 "duration, bytes, frames (form) to this http:// URL (nginx-rtmp "
+                 "on_publish_done); retried 3 times with back-off, off the media path");
+  app.add_option("--on-play-done", w.on_play_done, "The same when a play ends (play_done)");
+  app.add_option("--on-record-done", w.on_record_done,
+                 "The same when a recording file is finished, split or stopped by an error "
+                 "(record_done, with path and error)");
+  add_seconds(app, steps, "--webhook-timeout", w.timeout, 5,
+              "Seconds one webhook POST may take before it is retried")
+      ->capture_default_str();
+}
+
 void add_auth_options(CLI::App& app, RelayServerConfig& c, Steps& steps) {
   app.add_option("--on-publish", c.callbacks.on_publish,
                  "Before a publish, POST call/app/name/addr/clientid/tcurl (form) to this "
@@ -321,6 +356,8 @@ std::optional<int> parse_command_line(int argc, char** argv, CommandLine& out) {
   add_http_page_options(app, c, steps);
   add_push_pull_options(app, c, steps);
   add_auth_options(app, c, steps);
+  add_record_options(app, c, steps);
+  add_webhook_options(app, c, steps);
   app.add_option("--log-level", out.log_level, "trace, debug, info, warn, error, off")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}))
       ->capture_default_str();

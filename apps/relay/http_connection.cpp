@@ -31,16 +31,24 @@ struct ConnectionCount {
   HttpContext& ctx;
 };
 
-// Waits up to idle_timeout for the first byte of the next request (keep-alive). False when
-// the peer closed or stayed idle.
+// Waits up to idle_timeout for the first byte of the next request (keep-alive). An error
+// when the peer closed, reset or stayed idle.
 template <class Stream>
-asio::awaitable<bool> wait_for_request(Stream& stream, beast::flat_buffer& buffer,
-                                       const HttpContext& ctx) {
-  if (buffer.size() > 0) co_return true;
+asio::awaitable<boost::system::error_code> wait_for_request(Stream& stream,
+                                                            beast::flat_buffer& buffer,
+                                                            const HttpContext& ctx) {
+  if (buffer.size() > 0) co_return boost::system::error_code{};
   beast::get_lowest_layer(stream).expires_after(ctx.options.idle_timeout);
   auto [ec, n] = co_await stream.async_read_some(buffer.prepare(1024), use_tuple);
   buffer.commit(n);
-  co_return !ec && n > 0;
+  co_return ec ? ec : n > 0 ? boost::system::error_code{} : asio::error::eof;
+}
+
+// A reset says the client dropped a response it had not read to the end (a player leaving
+// mid-segment, with the rest still in the socket buffers): worth a line, unlike a close.
+void log_if_reset(const std::string& peer, const boost::system::error_code& ec) {
+  if (ec == asio::error::connection_reset)
+    spdlog::info("http: {}: connection reset by the client", peer);
 }
 
 // What to tell a peer whose request could not be read (status 0: just close).
@@ -150,7 +158,12 @@ asio::awaitable<void> serve_requests(Stream stream, std::shared_ptr<HttpContext>
   auto& tcp_stream = beast::get_lowest_layer(stream);
   beast::flat_buffer buffer;
   for (bool first = true;; first = false) {
-    if (!first && !co_await wait_for_request(stream, buffer, *ctx)) break;
+    if (!first) {
+      if (auto wec = co_await wait_for_request(stream, buffer, *ctx); wec) {
+        log_if_reset(peer, wec);
+        break;
+      }
+    }
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(ctx->options.header_limit));
     parser.body_limit(64 * 1024);
@@ -169,7 +182,10 @@ asio::awaitable<void> serve_requests(Stream stream, std::shared_ptr<HttpContext>
       co_await write_reply(stream, dummy, *ctx, reply, false);
       break;
     }
-    if (ec) break;  // closed or reset
+    if (ec) {  // closed or reset
+      log_if_reset(peer, ec);
+      break;
+    }
     HttpRequest req = parser.release();
     const std::string_view method(req.method_string()), target_text(req.target());
     if (req.method() == http::verb::options) {

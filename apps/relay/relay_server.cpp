@@ -150,11 +150,15 @@ Result<void> RelayServer::Impl::start_rtmp() {
 
 Result<void> RelayServer::Impl::start_http() {
   auto& h = config.http;
-  if (h.port < 0) return {};
+  if (h.port < 0 && h.options.https_port < 0) return {};
   if (config.hls_enabled) hls = std::make_unique<HlsRegistry>(*relay, config.hls);
   HttpOptions options = h.options;
   options.bind = h.bind.empty() ? config.rtmp.binds.front() : h.bind;
-  options.port = static_cast<std::uint16_t>(h.port);
+  options.port = static_cast<std::uint16_t>(std::max(h.port, 0));
+  options.plain_http = h.port >= 0;
+  options.tls_cert_file = config.rtmp.tls_cert;  // one certificate for RTMPS and HTTPS
+  options.tls_key_file = config.rtmp.tls_key;
+  options.tls_handshake_timeout = options.request_timeout;
   if (auto www = StaticFiles::load_player(h.www, h.argv0.empty() ? nullptr : h.argv0.c_str()))
     options.www = *www;
   else
@@ -284,6 +288,10 @@ RelayServer::~RelayServer() {
 
 std::uint16_t RelayServer::http_port() const noexcept {
   return impl_->http ? impl_->http->port() : 0;
+}
+
+std::uint16_t RelayServer::https_port() const noexcept {
+  return impl_->http ? impl_->http->https_port() : 0;
 }
 
 Result<void> RelayServer::reload() {

@@ -45,6 +45,8 @@ class RelayServer {
   const std::vector<Listener>& listeners() const noexcept { return listeners_; }
   // 0 when the HTTP port is off.
   std::uint16_t http_port() const noexcept;
+  // 0 when the HTTPS port is off.
+  std::uint16_t https_port() const noexcept;
 
   // Re-reads the publish key file; the old keys stay on error.
   Result<void> reload();

@@ -40,3 +40,12 @@ endforeach()
 # docs/http-delivery.md's nginx proxy_cache block in front of rtmp-server: a player-like
 # client and ffmpeg get the stream frame-exact through it; segments are cache hits.
 http_script_test(hls_cache hls_cache.py)
+# --https-port: HTTPS-FLV and HLS read by ffprobe over TLS frame-exact, curl --cacert
+# headers, a blocking reload, a wss:// reader; plain HTTP, random bytes and a silent client
+# on the TLS port are each logged and closed, the players undisturbed.
+http_script_test(http_tls http_tls.py)
+# 10,000 idle connections (RSS per connection capped, closed at the request timeout, a
+# player and an HLS client served meanwhile); clients abandoning segments and blocking parts.
+foreach(c idle abort)
+  http_script_test(http_idle.${c} http_idle.py --case ${c})
+endforeach()

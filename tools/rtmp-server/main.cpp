@@ -45,6 +45,8 @@ void announce(const rtmp::relay::RelayServer& server) {
   }
   if (server.http_port() != 0)
     std::cerr << "rtmp-server: http on port " << server.http_port() << std::endl;
+  if (server.https_port() != 0)
+    std::cerr << "rtmp-server: https on port " << server.https_port() << std::endl;
 }
 
 void log_config(const rtmp::relay::RelayServerConfig& c, std::uint64_t open_files) {

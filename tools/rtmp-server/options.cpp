@@ -203,8 +203,14 @@ void add_tls_options(CLI::App& app, RelayServerConfig& c) {
                  "Also accept RTMPS (TLS) on this port (0 = any free port; -1 = no RTMPS)")
       ->check(CLI::Range(-1, 65535))
       ->capture_default_str();
-  app.add_option("--tls-cert", c.rtmp.tls_cert, "RTMPS certificate chain, PEM (leaf first)");
-  app.add_option("--tls-key", c.rtmp.tls_key, "RTMPS private key, PEM");
+  app.add_option("--https-port", c.http.options.https_port,
+                 "Also serve every HTTP route over TLS (https://, wss://) on this port, with "
+                 "--tls-cert/--tls-key (0 = any free port; -1 = no HTTPS)")
+      ->check(CLI::Range(-1, 65535))
+      ->capture_default_str();
+  app.add_option("--tls-cert", c.rtmp.tls_cert,
+                 "Certificate chain for RTMPS and HTTPS, PEM (leaf first)");
+  app.add_option("--tls-key", c.rtmp.tls_key, "Private key for RTMPS and HTTPS, PEM");
 }
 
 void add_http_options(CLI::App& app, RelayServerConfig& c) {

@@ -2,6 +2,8 @@
 
 #include "rtmp/core/chunk.hpp"
 #include "rtmp/core/client_session.hpp"
+#include "support/event_log.hpp"
+#include "support/scripted_server.hpp"
 #include "unit/media/media_test_util.hpp"
 
 #include <gtest/gtest.h>
@@ -11,9 +13,12 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <future>
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <utility>
 
 namespace rtmp {
 namespace {
@@ -24,15 +29,33 @@ using namespace std::chrono_literals;
 
 struct Record {
   std::mutex mutex;
+  std::condition_variable changed;
   std::vector<std::string> events;
   std::atomic<int> disconnects{0};
   void add(std::string e) {
-    std::lock_guard lock(mutex);
-    events.push_back(std::move(e));
+    {
+      std::lock_guard lock(mutex);
+      events.push_back(std::move(e));
+    }
+    changed.notify_all();
+  }
+  void disconnected() {
+    {
+      std::lock_guard lock(mutex);
+      ++disconnects;
+    }
+    changed.notify_all();
   }
   bool wait_disconnects(int n) {
-    for (int i = 0; i < 500 && disconnects < n; ++i) std::this_thread::sleep_for(10ms);
+    std::unique_lock lock(mutex);
+    changed.wait_for(lock, 5s, [&] { return disconnects >= n; });
     return disconnects == n;
+  }
+  // Waits (up to 5 s) until pred(events) holds; called with the events locked.
+  template <class P>
+  bool wait_events(P pred) {
+    std::unique_lock lock(mutex);
+    return changed.wait_for(lock, 5s, [&] { return pred(std::as_const(events)); });
   }
 };
 
@@ -54,7 +77,7 @@ class TestHandler : public Handler {
   void on_message(const Message& m) override { r_.add("message " + std::to_string(m.type)); }
   void on_disconnect(const Error& e) override {
     r_.add(std::string("disconnect ") + to_string(e.code));
-    ++r_.disconnects;
+    r_.disconnected();
   }
 
  protected:
@@ -111,7 +134,7 @@ struct BlockingClient : ClientSessionHandler {
       boost::system::error_code ec;
       std::size_t n = sock.read_some(asio::buffer(buf), ec);
       if (ec == asio::error::would_block) {
-        std::this_thread::sleep_for(5ms);
+        test::wait_readable(sock.native_handle(), deadline);
         continue;
       }
       if (ec) return pred();
@@ -269,7 +292,7 @@ TEST(Server, ProtocolErrorClosesOnlyThatSession) {
     std::lock_guard lock(r.mutex);
     EXPECT_EQ(r.events.back(), "disconnect message_too_large");
   }
-  EXPECT_EQ((*s)->session_count(), 1u);
+  EXPECT_TRUE(test::eventually([&] { return (*s)->session_count() == 1u; }));
   (*s)->stop();
   EXPECT_TRUE(r.wait_disconnects(2));
 }
@@ -357,7 +380,7 @@ TEST(Server, MalformedCodecConfigClosesOnlyThatSession) {
     const std::string& last = r.events.back();
     EXPECT_TRUE(last == "disconnect truncated" || last == "disconnect malformed") << last;
   }
-  EXPECT_EQ((*s)->session_count(), 1u);
+  EXPECT_TRUE(test::eventually([&] { return (*s)->session_count() == 1u; }));
 }
 
 TEST(Server, DefaultBindServesIPv4AndIPv6) {
@@ -417,27 +440,25 @@ TEST(Server, DeferredDecisionResolvedFromAnotherThread) {
 // session's strand: a handler throwing there closes the session like anywhere else.
 class ThrowAfterResolve : public TestHandler {
  public:
-  ThrowAfterResolve(Record& r, std::shared_ptr<Session>& slot, std::mutex& m)
-      : TestHandler(r), slot_(slot), mutex_(m) {}
+  ThrowAfterResolve(Record& r, std::promise<std::shared_ptr<Session>>& slot)
+      : TestHandler(r), slot_(slot) {}
   Decision on_publish(const PublishInfo& i) override {
     TestHandler::on_publish(i);
-    std::lock_guard lock(mutex_);
-    slot_ = session();
+    slot_.set_value(session());
     return Decision::defer();
   }
   void on_message(const Message&) override { throw std::logic_error("no media wanted"); }
 
  private:
-  std::shared_ptr<Session>& slot_;
-  std::mutex& mutex_;
+  std::promise<std::shared_ptr<Session>>& slot_;
 };
 
 TEST(Server, HandlerThrowingInResolvedInputClosesTheSession) {
   Record r;
-  std::shared_ptr<Session> slot;
-  std::mutex m;
+  std::promise<std::shared_ptr<Session>> slot;
+  auto slot_filled = slot.get_future();
   auto o = options(r);
-  o.handler = [&](const std::any&) { return std::make_unique<ThrowAfterResolve>(r, slot, m); };
+  o.handler = [&](const std::any&) { return std::make_unique<ThrowAfterResolve>(r, slot); };
   auto s = Server::start(std::move(o));
   ASSERT_TRUE(s);
   BlockingClient c((*s)->port());
@@ -449,12 +470,8 @@ TEST(Server, HandlerThrowingInResolvedInputClosesTheSession) {
   // publish and media at once: the media waits in the server for the deferred decision.
   c.session->publish(c.stream_id, "k");
   c.send_media(msg::video, 0);
-  std::shared_ptr<Session> handle;
-  for (int i = 0; i < 500 && !handle; ++i) {
-    std::this_thread::sleep_for(5ms);
-    std::lock_guard lock(m);
-    handle = slot;
-  }
+  ASSERT_EQ(slot_filled.wait_for(5s), std::future_status::ready);
+  std::shared_ptr<Session> handle = slot_filled.get();
   ASSERT_TRUE(handle);
   handle->resolve(Decision::accept());
   ASSERT_TRUE(r.wait_disconnects(1));
@@ -469,7 +486,7 @@ TEST(Server, HandlerThrowingInResolvedInputClosesTheSession) {
   c.sock.non_blocking(false);
   while (!ec) c.sock.read_some(asio::buffer(buf), ec);
   EXPECT_TRUE(ec == asio::error::eof || ec == asio::error::connection_reset) << ec.message();
-  EXPECT_EQ((*s)->session_count(), 0u);
+  EXPECT_TRUE(test::eventually([&] { return (*s)->session_count() == 0u; }));
 }
 
 // Codec and video events, for the re-publish test.
@@ -531,7 +548,11 @@ TEST(Server, RepublishOnTheSameConnectionStartsAFreshDemuxer) {
       if (e.rfind("codec", 0) == 0 || e.rfind("video", 0) == 0 || e == "metadata") out.push_back(e);
     return out;
   };
-  for (int i = 0; i < 200 && media().size() < 5; ++i) std::this_thread::sleep_for(10ms);
+  r.wait_events([](const auto& events) {
+    return std::count_if(events.begin(), events.end(), [](const std::string& e) {
+             return e.rfind("codec", 0) == 0 || e.rfind("video", 0) == 0 || e == "metadata";
+           }) >= 5;
+  });
   EXPECT_EQ(media(), (std::vector<std::string>{"codec h264", "video 5000", "metadata", "codec h264",
                                                "video 40"}));
 }
@@ -592,6 +613,7 @@ TEST(Server, HandleCallsRacingServerDestruction) {
 // every player through send_encoded; a data message makes it send a status to each player.
 struct Hub {
   std::mutex mutex;
+  std::condition_variable joined;                                           // a player was added
   std::vector<std::pair<std::shared_ptr<Session>, std::uint32_t>> players;  // + stream id
   bool media_after_status = false;  // a data message also hands off a video message after it
 };
@@ -600,8 +622,11 @@ class HubHandler : public Handler {
  public:
   explicit HubHandler(Hub& hub) : hub_(hub) {}
   Decision on_play(const PlayInfo& info) override {
-    std::lock_guard lock(hub_.mutex);
-    hub_.players.emplace_back(session(), info.stream_id);
+    {
+      std::lock_guard lock(hub_.mutex);
+      hub_.players.emplace_back(session(), info.stream_id);
+    }
+    hub_.joined.notify_all();
     return Decision::accept();
   }
   void on_message(const Message& m) override {
@@ -637,13 +662,8 @@ ServerOptions hub_options(Hub& hub, unsigned threads = 2) {
 }
 
 void wait_players(Hub& hub, std::size_t n) {
-  for (int i = 0; i < 500; ++i) {
-    {
-      std::lock_guard lock(hub.mutex);
-      if (hub.players.size() >= n) return;
-    }
-    std::this_thread::sleep_for(10ms);
-  }
+  std::unique_lock lock(hub.mutex);
+  hub.joined.wait_for(lock, 5s, [&] { return hub.players.size() >= n; });
 }
 
 // Audio that waits in a player's inbox for the next video frame still goes out in

@@ -10,6 +10,11 @@ every segment must give the source's packets from its first keyframe:
   audio frames one for one with their payload sizes (ADTS adds 7 bytes to AAC), every
   audio frame's time within a frame of the source's.
 
+--start-ms S / --jump-ms J (legacy fixtures, published by rtmp-publish): every tag's
+  timestamp is moved by S modulo 2^32 (so 2^32 - 1500 wraps mid-stream), and from the
+  first video tag past the middle on by J more (a publisher's clock jump). The output
+  timeline must continue through both: the same packets, frame-exact, as without them.
+
 Also checked: EXT-X-TARGETDURATION is the same in every playlist fetched and no EXTINF
 rounds above it. Exits 77 (skip) when an Enhanced fixture could not be made here.
 """
@@ -21,6 +26,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import enhanced_util as eu  # noqa: E402
+import faults_util as fu  # noqa: E402
 import http_hls as hh  # noqa: E402
 import http_util as hu  # noqa: E402
 import relay_util as ru  # noqa: E402
@@ -73,6 +79,19 @@ def target_problems(f):
         if int(float(d) + 0.5) > target:
             problems.append("EXTINF:%s rounds above EXT-X-TARGETDURATION:%d" % (d, target))
     return problems
+
+
+def shifted_fixture(src, args, work):
+    """src with its timestamps moved (see --start-ms, --jump-ms); returns the new path."""
+    tags = rt.read_flv(src)
+    mid = next(i for i, t in enumerate(tags) if i >= len(tags) // 2 and t.type == 9)
+    out = [rt.FlvTag(t.type, (t.timestamp + args.start_ms + (args.jump_ms if i >= mid else 0)) & 0xFFFFFFFF,
+                     t.body) for i, t in enumerate(tags)]
+    path = os.path.join(work, "shifted.flv")
+    fu.write_flv(path, out)
+    print("published: %d .. %d ms, jump of %d ms before tag %d" % (out[0].timestamp, out[-1].timestamp,
+                                                                  args.jump_ms, mid))
+    return path
 
 
 def check_ts(expected, got, problems):
@@ -129,16 +148,22 @@ def main():
     p = ru.arg_parser(__doc__)
     p.add_argument("--container", required=True, choices=["fmp4", "mpegts"])
     p.add_argument("--fixture", required=True)
-    p.add_argument("--publish", help="rtmp-publish, for Enhanced RTMP fixtures")
+    p.add_argument("--publish", help="rtmp-publish, for Enhanced RTMP fixtures and time shifts")
+    p.add_argument("--start-ms", type=int, default=0, help="move every timestamp by this (mod 2^32)")
+    p.add_argument("--jump-ms", type=int, default=0, help="jump forward by this mid-stream")
     args = p.parse_args()
     rt.require_tools("ffmpeg", "ffprobe")
     enhanced = args.fixture in eu.FIXTURES
+    shifted = bool(args.start_ms or args.jump_ms)
+    if shifted and not args.publish:
+        p.error("--start-ms/--jump-ms need --publish")
     if enhanced and not (args.publish and eu.available(args.fixtures, args.fixture)):
         print("SKIP: Enhanced fixture %s not made here (encoders missing)" % args.fixture)
         sys.exit(rt.SKIP)
 
     def run():
-        work = rt.work_dir(args, "hls_codecs_%s_%s" % (args.fixture, args.container))
+        work = rt.work_dir(args, "hls_codecs_%s_%s_%d_%d" % (args.fixture, args.container,
+                                                             args.start_ms, args.jump_ms))
         if enhanced:
             expected = enhanced_expected(args, args.container)
         else:
@@ -150,8 +175,12 @@ def main():
         try:
             port = hu.http_port(server)
             url = server.url("k")
-            cmd = [args.publish, "-q", eu.flv_path(args.fixtures, args.fixture), url] if enhanced \
-                else ru.publish_cmd(url, fixture)
+            if enhanced:
+                cmd = [args.publish, "-q", eu.flv_path(args.fixtures, args.fixture), url]
+            elif shifted:
+                cmd = [args.publish, "-q", shifted_fixture(fixture, args, work), url]
+            else:
+                cmd = ru.publish_cmd(url, fixture)
             pub = rt.Process("publisher", cmd, work)
             f = TargetWatch(port, "/live/k/")
             deadline = time.monotonic() + 90

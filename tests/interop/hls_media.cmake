@@ -47,11 +47,12 @@ endif()
 # RTMP, published by rtmp-publish) in fMP4; frame-exact against ffprobe of the sources.
 if(TARGET rtmp-server)
   function(hls_codecs_test fixture container setup)
+    string(REGEX REPLACE "\\..*" "" container_name ${container})  # "fmp4.wrap" -> "fmp4"
     add_test(NAME interop.hls_codecs.${fixture}.${container}
       COMMAND ${Python3_EXECUTABLE} ${INTEROP_DIR}/hls_codecs.py
               --server $<TARGET_FILE:rtmp-server> ${ARGN}
               --fixtures ${INTEROP_FIXTURES_DIR} --work ${INTEROP_WORK_DIR}
-              --fixture ${fixture} --container ${container})
+              --fixture ${fixture} --container ${container_name})
     set_tests_properties(interop.hls_codecs.${fixture}.${container} PROPERTIES
       LABELS interop TIMEOUT 150 FIXTURES_REQUIRED ${setup} SKIP_RETURN_CODE 77)
   endfunction()
@@ -61,6 +62,17 @@ if(TARGET rtmp-server)
     endforeach()
   endforeach()
   hls_codecs_test(mp3_only mpegts interop_fixtures)
+  # Published timestamps that wrap at 2^32 mid-stream (2^32 - 1500), then also jump 60 s,
+  # or step back 3 s: the playlist and segment timelines continue, frame-exact.
+  if(TARGET rtmp-publish)
+    set(pub --publish $<TARGET_FILE:rtmp-publish>)
+    foreach(container fmp4 mpegts)
+      hls_codecs_test(h264_baseline_aac ${container}.wrap interop_fixtures ${pub} --start-ms 4294965796)
+      hls_codecs_test(h264_baseline_aac ${container}.jump interop_fixtures ${pub} --start-ms 4294965796
+                      --jump-ms 60000)
+    endforeach()
+    hls_codecs_test(h264_baseline_aac fmp4.back interop_fixtures ${pub} --jump-ms -3000)
+  endif()
   if(TARGET rtmp-publish AND TARGET rtmp-mux)
     foreach(fixture hevc_opus av1_flac)
       hls_codecs_test(${fixture} fmp4 enhanced_fixtures --publish $<TARGET_FILE:rtmp-publish>)

@@ -143,7 +143,8 @@ class Conn {
       p.get().body().data = chunk.data();
       p.get().body().size = chunk.size();
       stream_.expires_after(sh_.timeout);
-      auto [re, rn] = co_await http::async_read(stream_, buf_, p, tuple_awaitable);
+      // read_some: hand over what arrived now, not once 64 KB are in (that would add latency).
+      auto [re, rn] = co_await http::async_read_some(stream_, buf_, p, tuple_awaitable);
       if (re && re != http::error::need_buffer) {
         if (!sh_.stop) ++st_.errors;
         break;

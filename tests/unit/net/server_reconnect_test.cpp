@@ -2,6 +2,8 @@
 #include "rtmp/server.hpp"
 
 #include "rtmp/core/client_session.hpp"
+#include "support/event_log.hpp"
+#include "support/scripted_server.hpp"
 
 #include <gtest/gtest.h>
 #include <boost/asio.hpp>
@@ -80,7 +82,7 @@ struct Client : ClientSessionHandler {
       boost::system::error_code ec;
       std::size_t n = sock.read_some(asio::buffer(buf), ec);
       if (ec == asio::error::would_block) {
-        std::this_thread::sleep_for(5ms);
+        test::wait_readable(sock.native_handle(), deadline);
         continue;
       }
       if (ec) {
@@ -129,10 +131,9 @@ ConnectParams enhanced_params() {
   return cp;
 }
 
+// The counters have no event of their own: the kit's bounded poll.
 bool wait_for(const std::atomic<int>& v, int n, std::chrono::milliseconds timeout = 5s) {
-  auto deadline = Clock::now() + timeout;
-  while (v < n && Clock::now() < deadline) std::this_thread::sleep_for(5ms);
-  return v >= n;
+  return test::eventually([&] { return v >= n; }, timeout);
 }
 
 TEST(ServerEnhanced, NegotiatesCaps) {
@@ -185,7 +186,7 @@ TEST(ServerEnhanced, ReconnectOnStopWaitsForTheClient) {
   Client c((*s)->port());
   c.publish(enhanced_params());
   Client other((*s)->port());  // still in the handshake: nothing to ask
-  for (int i = 0; i < 500 && (*s)->session_count() < 2; ++i) std::this_thread::sleep_for(5ms);
+  test::eventually([&] { return (*s)->session_count() >= 2; });
   ASSERT_EQ((*s)->session_count(), 2u);
 
   auto t0 = Clock::now();

@@ -3,6 +3,7 @@
 // timeout covering the TLS handshake, and bad certificate/key files refused at start.
 #include "rtmp/client.hpp"
 #include "rtmp/server.hpp"
+#include "support/event_log.hpp"
 
 #include <gtest/gtest.h>
 #include <openssl/evp.h>
@@ -140,15 +141,7 @@ Message video(std::uint32_t ts, std::size_t size) {
   return Message{csid::video, msg::video, ts, 0, make_shared_bytes(Bytes(size, 0x17))};
 }
 
-template <class Pred>
-bool eventually(Pred p, std::chrono::milliseconds limit = 5s) {
-  auto end = std::chrono::steady_clock::now() + limit;
-  while (!p()) {
-    if (std::chrono::steady_clock::now() > end) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
+using test::eventually;  // the kit's bounded poll, for counters with no event
 
 struct PlayerHandler : ClientHandler {
   std::atomic<int> videos{0};

@@ -49,6 +49,13 @@ struct RelayConfig {
   // ignore forwards everything to everyone, for peers that take Enhanced RTMP without
   // announcing it (node-media-server 4.4 pulling as an edge).
   bool enforce_player_caps = true;
+  // --publisher-takeover: a publish of a live key replaces its publisher (off: rejected with
+  // NetStream.Publish.BadName; stale: when the publisher sent nothing for takeover_stale;
+  // always). Players stay and continue with the new publisher (no UnpublishNotify), its
+  // timestamps rebased to follow the old ones; the old publisher gets BadName and is closed.
+  enum class Takeover { off, stale, always };
+  Takeover publisher_takeover = Takeover::stale;
+  std::chrono::milliseconds takeover_stale{2'000};
   // --max-connections (0: no limit).
   std::size_t max_connections = 0;
   // Asynchronous publish/play checks (--on-publish / --on-play HTTP callbacks, see

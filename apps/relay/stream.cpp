@@ -113,6 +113,17 @@ Stream::~Stream() {
 Decision Stream::publish(const std::shared_ptr<Session>& session, std::uint32_t stream_id,
                          TimePoint now, std::unique_ptr<Recorder> recorder) {
   std::lock_guard lock(mutex_);
+  if (publisher_ && may_take_over(now)) {
+    if (recorder) {
+      // The live recording goes on with the new publisher: no second file.
+      auto path = recorder->path();
+      recorder.reset();
+      std::error_code ec;
+      std::filesystem::remove(path, ec);
+    }
+    take_over(session, now);
+    return Decision::accept();
+  }
   if (publisher_) {
     spdlog::warn(
         "relay: publish rejected app={} key={} session={} remote={}: already published by "
@@ -132,6 +143,10 @@ Decision Stream::publish(const std::shared_ptr<Session>& session, std::uint32_t 
   publisher_id_ = session->id();
   publisher_remote_ = session->remote_address();
   publish_start_ = now;
+  last_input_ = now;
+  ts_offset_ = 0;
+  last_ts_ = 0;
+  rebase_pending_ = false;
   meter_.reset(now);
   window_start_ = now;
   gop_.clear();
@@ -162,10 +177,74 @@ Decision Stream::publish(const std::shared_ptr<Session>& session, std::uint32_t 
   return Decision::accept();
 }
 
+bool Stream::may_take_over(TimePoint now) const {
+  switch (config_.publisher_takeover) {
+    case RelayConfig::Takeover::off:
+      return false;
+    case RelayConfig::Takeover::stale:
+      return now - last_input_ >= config_.takeover_stale;
+    case RelayConfig::Takeover::always:
+      return true;
+  }
+  return false;
+}
+
+// Players keep their connection and get no UnpublishNotify (FFmpeg and librtmp players stop
+// on it): they restart at the new publisher's keyframe, after its metadata and sequence
+// headers, which the relay forwards as they come. Nothing of the old publisher is relayed
+// after this (its messages no longer match publisher_id_).
+void Stream::take_over(const std::shared_ptr<Session>& session, TimePoint now) {
+  spdlog::warn(
+      "relay: publisher takeover app={} key={} old_session={} old_remote={} silent={}ms "
+      "new_session={} new_remote={} players={}",
+      app_, key_, publisher_id_, publisher_remote_,
+      std::chrono::duration_cast<std::chrono::milliseconds>(now - last_input_).count(),
+      session->id(), session->remote_address(), players_.size());
+  report_publish_done(now);
+  publisher_->send_status("error", "NetStream.Publish.BadName",
+                          key_ + " was taken over by another publisher");
+  publisher_->close();
+  publisher_ = session;
+  publisher_id_ = session->id();
+  publisher_remote_ = session->remote_address();
+  publish_start_ = now;
+  last_input_ = now;
+  rebase_pending_ = true;
+  meter_.reset(now);
+  window_start_ = now;
+  gop_.clear();
+  video_started_ = false;
+  demuxer_.reset();
+  video_codec_.clear();
+  audio_codec_.clear();
+  width_ = height_ = sample_rate_ = channels_ = 0;
+  codecs_.clear();
+  legacy_filter_ = TrackFilter(TrackFilter::Target::legacy);
+  one_track_filter_ = TrackFilter(TrackFilter::Target::enhanced_one_track);
+  for (auto& pl : players_) {
+    pl.waiting_start = true;
+    pl.skipping = false;
+  }
+}
+
+// After a takeover, the new publisher's first timestamp lands 1 ms after the last one
+// relayed, so players and recordings see one continuous stream.
+std::uint32_t Stream::rebase(std::uint32_t timestamp) {
+  if (rebase_pending_) {
+    rebase_pending_ = false;
+    ts_offset_ = last_ts_ + 1 - timestamp;
+  }
+  const std::uint32_t out = timestamp + ts_offset_;
+  if (out - last_ts_ < 0x8000'0000u) last_ts_ = out;  // later, modulo 2^32
+  return out;
+}
+
 void Stream::on_metadata(std::uint64_t session_id, const amf::Value& data, std::uint32_t timestamp,
                          TimePoint now) {
   std::lock_guard lock(mutex_);
   if (!publisher_ || session_id != publisher_id_) return;
+  last_input_ = now;
+  timestamp = rebase(timestamp);
   // Players and FLV files expect "onMetaData", {...}; publishers send
   // "@setDataFrame", "onMetaData", {...} (the FMS convention for "store this").
   Message m = make_data(0, {amf::Value("onMetaData"), data}, timestamp, csid::data);
@@ -187,7 +266,9 @@ void Stream::on_message(std::uint64_t session_id, const Message& in, TimePoint n
   std::lock_guard lock(mutex_);
   if (!publisher_ || session_id != publisher_id_) return;
   FrameInfo info = classifier_.classify(in);
+  last_input_ = now;
   Message m = in;
+  m.timestamp = rebase(in.timestamp);
   m.csid = out_csid(in.type);
   m.stream_id = 0;
   auto p = std::make_shared<Packet>(std::move(m), info);

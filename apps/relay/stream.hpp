@@ -72,7 +72,8 @@ class Stream {
 
   // ---- publisher side (the publisher's strand) ----
 
-  // Accepts `session` as the publisher unless another one is live: then
+  // Accepts `session` as the publisher unless another one is live and may not be taken
+  // over (RelayConfig::publisher_takeover): then
   // NetStream.Publish.BadName and the live one is undisturbed. Waiting players get
   // StreamBegin + NetStream.Play.PublishNotify. `recorder` (may be null) records this publish.
   Decision publish(const std::shared_ptr<Session>& session, std::uint32_t stream_id, TimePoint now,
@@ -166,6 +167,9 @@ class Stream {
   std::string refusal(PlayerKind kind, const ConnectCaps* caps) const;
   void fail_refused_players();
   void close_recorder();
+  bool may_take_over(TimePoint now) const;
+  void take_over(const std::shared_ptr<Session>& session, TimePoint now);
+  std::uint32_t rebase(std::uint32_t timestamp);
   void report_publish_done(TimePoint now) const;  // to config_.on_done, if set
   void log_player_left(const Player& pl, std::string_view reason) const;
 
@@ -177,6 +181,12 @@ class Stream {
   std::uint64_t publisher_id_ = 0;
   std::string publisher_remote_;
   TimePoint publish_start_;
+  TimePoint last_input_;  // the publisher's latest message (takeover of a stale one)
+  // Takeover: the new publisher's timestamps are shifted to follow the last one relayed;
+  // the shift is fixed at its first message.
+  std::uint32_t ts_offset_ = 0;
+  std::uint32_t last_ts_ = 0;
+  bool rebase_pending_ = false;
   std::vector<Player> players_;
   GopCache gop_;
   bool video_started_ = false;  // a video frame was published since publish()

@@ -36,4 +36,8 @@ set_tests_properties(interop.relay_slow_player PROPERTIES RUN_SERIAL TRUE)
 foreach(case second_publisher key_file wait_for_publisher max_connections)
   relay_test(relay_publish_rules.${case} relay_publish_rules.py --case ${case})
 endforeach()
+# A second publisher replaces a silent (SIGSTOPped) or live one; players go on.
+foreach(case stale always off)
+  relay_test(relay_takeover.${case} relay_takeover.py --case ${case})
+endforeach()
 relay_test(relay_shutdown relay_shutdown.py)

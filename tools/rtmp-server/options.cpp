@@ -340,6 +340,27 @@ void add_auth_options(CLI::App& app, RelayServerConfig& c, Steps& steps) {
       ->capture_default_str();
 }
 
+void add_takeover_options(CLI::App& app, RelayServerConfig& c, Steps& steps) {
+  using Takeover = rtmp::relay::RelayConfig::Takeover;
+  auto mode = std::make_shared<std::string>("stale");
+  app.add_option("--publisher-takeover", *mode,
+                 "A publish of a live key replaces its publisher: off (rejected, BadName), stale "
+                 "(when it sent nothing for --takeover-stale-ms) or always; players stay")
+      ->check(CLI::IsMember({"off", "stale", "always"}))
+      ->capture_default_str();
+  auto stale_ms = std::make_shared<std::int64_t>(2000);
+  app.add_option("--takeover-stale-ms", *stale_ms,
+                 "Milliseconds without data after which a publisher is stale")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{3'600'000}))
+      ->capture_default_str();
+  steps.push_back([&r = c.relay, mode, stale_ms] {
+    r.publisher_takeover = *mode == "off"      ? Takeover::off
+                           : *mode == "always" ? Takeover::always
+                                               : Takeover::stale;
+    r.takeover_stale = std::chrono::milliseconds(*stale_ms);
+  });
+}
+
 }  // namespace
 
 std::optional<int> parse_command_line(int argc, char** argv, CommandLine& out) {
@@ -362,6 +383,7 @@ std::optional<int> parse_command_line(int argc, char** argv, CommandLine& out) {
   add_http_page_options(app, c, steps);
   add_push_pull_options(app, c, steps);
   add_auth_options(app, c, steps);
+  add_takeover_options(app, c, steps);
   add_record_options(app, c, steps);
   add_webhook_options(app, c, steps);
   app.add_option("--log-level", out.log_level, "trace, debug, info, warn, error, off")

@@ -11,25 +11,12 @@ Cases (--case):
                    and size match ffprobe's packet list of the same file
 """
 import os
-import signal
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import rtmptest as rt  # noqa: E402
-
-
-def start_server(args, work, extra):
-    p = rt.Process("server", [args.server, "--port", "0"] + extra, work)
-    return p, p.wait_for_port(10)
-
-
-def stop_server(p):
-    if p.proc.poll() is None:
-        p.proc.send_signal(signal.SIGTERM)
-    if p.wait(15) is None:
-        raise rt.TestFailure("rtmp-test-server did not stop on SIGTERM\n" + p.logs())
-    return rt.read_events(p.out_path, schema=False)  # rtmp-test-server's lines
+from handler_contract import start_server, stop_server  # noqa: E402
 
 
 def publish_cmd(path, port, key, realtime):

@@ -116,7 +116,11 @@ std::int64_t Segmenter::map_time(std::int64_t in, TrackClock& clock) {
     offset_ += clock.last + step - out;
     out = clock.last + step;
   }
-  if (clock.seen && out > clock.last) clock.delta = out - clock.last;
+  // Only a frame interval is remembered: a republish's rebase can move a track far ahead
+  // of its last frame, and taking that as its step would grow the timeline by it again at
+  // every republish.
+  if (clock.seen && out > clock.last && out - clock.last <= state_.options.jump_ms)
+    clock.delta = out - clock.last;
   clock.last = out;
   clock.seen = true;
   return out;

@@ -384,6 +384,20 @@ TEST_F(HlsSegmenterTest, RepeatedLeapsOfTwoToThe32KeepTheTimelineContinuous) {
   expect_within_target(st());
 }
 
+TEST_F(HlsSegmenterTest, RepublishesDoNotGrowTheTimelineByTheGapBetweenTracks) {
+  push(video_codec());
+  push(audio_codec());
+  for (int i = 0; i < 20; ++i) {
+    push(video(0, true));
+    push(audio(1'000'000));  // audio far ahead of video
+    seg->discontinuity(wall);
+  }
+  seg->end(wall);
+  ASSERT_FALSE(st().segments.empty());
+  // Each republish continues a frame after the latest track, never a whole gap later.
+  EXPECT_LT(st().segments.back().start_ms, 1'000'000 + 20 * 10'000);
+}
+
 TEST_F(HlsSegmenterTest, ABackwardStepContinuesOneFrameOn) {
   push(video_codec());
   feed_video(0, 3000, 1000);

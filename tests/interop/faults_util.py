@@ -12,12 +12,14 @@ Run as a script it is the publisher the tests kill (see `publish_main`).
 """
 
 import argparse
+import fcntl
 import json
 import os
 import re
 import socket
 import struct
 import sys
+import termios
 import threading
 import time
 import zlib
@@ -75,6 +77,16 @@ class RtmpClient:
 
     def send_raw(self, data):
         self.sock.sendall(data)
+
+    def unacked_bytes(self):
+        """Bytes of the send queue the peer has not acked yet (SIOCOUTQ)."""
+        return struct.unpack("i", fcntl.ioctl(self.sock.fileno(), termios.TIOCOUTQ, b"\0\0\0\0"))[0]
+
+    def wait_acked(self):
+        """Returns once the peer's kernel holds everything sent: a kill then loses none of it,
+        however slowly the loaded peer reads. No deadline: the test's own bounds the wait."""
+        while self.unacked_bytes() > 0:
+            time.sleep(0.01)
 
     def handshake(self):
         try:
@@ -201,7 +213,7 @@ def check_whole_flv(path, name):
     the last PreviousTagSize. Returns (tags, problems)."""
     try:
         tags = rt.read_flv(path)
-    except rt.TestFailure as e:
+    except (rt.TestFailure, rw.WireError) as e:
         return [], ["%s: %s" % (name, e)]
     size = os.path.getsize(path)
     end = 13 + sum(11 + len(t.body) + 4 for t in tags)
@@ -316,7 +328,8 @@ def publish_main():
 
     Publishes F's tags paced by their timestamps (sequence headers and metadata at once).
     --half-after N: after N media tags, sends the first half of the next video message of
-    at least 100 KB (chunks up to the middle), prints 'HALF SENT' and sleeps until killed.
+    at least 100 KB (chunks up to the middle), waits until the server's kernel has acked every
+    byte, prints 'HALF SENT' and sleeps until killed.
     --record-sent: JSON list of the media records sent whole, written before anything else
     is sent (the test reads it after killing this process)."""
     p = argparse.ArgumentParser()
@@ -343,6 +356,7 @@ def publish_main():
                 with open(a.record_sent, "w") as f:
                     json.dump({"sent": sent, "cut": [t.type, t.timestamp, len(t.body)]}, f)
             c.send_raw(wire[: len(wire) // 2])
+            c.wait_acked()
             print("HALF SENT %d of %d bytes of a %d-byte video message at ts %d"
                   % (len(wire) // 2, len(wire), len(t.body), t.timestamp), flush=True)
             time.sleep(3600)

@@ -71,15 +71,7 @@ def main():
             nginx.stop()
         if args.case == "probe":
             events = rt.read_events(player.out_path)
-            problems = rt.check_media(events, fixture)
-            meta = [e for e in events if e["event"] == "metadata"]
-            if len(meta) != 1:
-                problems.append("expected one metadata event, got %d" % len(meta))
-            else:
-                problems += rt.compare_metadata(rt.flv_metadata(rt.read_flv(fixture)), meta[0].get("data"))
-            kinds = [e["event"] for e in events]
-            if kinds[:1] != ["connect"] or "play" not in kinds or kinds[-1] != "disconnect":
-                problems.append("expected connect, play, ..., disconnect; got %s ... %s" % (kinds[:3], kinds[-1:]))
+            problems = cu.check_probe_events(events, fixture)
             if problems:
                 raise rt.TestFailure("(logs in %s)\n%s" % (work, "\n".join(problems)))
             n = rt.probe_packets(events)

@@ -38,15 +38,7 @@ def main():
         finally:
             server.kill()
         events = rt.read_events(probe.out_path)
-        problems = rt.check_media(events, fixture)
-        meta = [e for e in events if e["event"] == "metadata"]
-        if len(meta) != 1:
-            problems.append("expected one metadata event, got %d" % len(meta))
-        else:
-            problems += rt.compare_metadata(rt.flv_metadata(rt.read_flv(fixture)), meta[0].get("data"))
-        kinds = [e["event"] for e in events]
-        if kinds[:1] != ["connect"] or "play" not in kinds or kinds[-1] != "disconnect":
-            problems.append("event order: %s ... %s" % (kinds[:4], kinds[-1:]))
+        problems = cu.check_probe_events(events, fixture)
         if problems:
             raise rt.TestFailure("rtmp-probe URL (logs in %s)\n%s" % (work, "\n".join(problems)))
         summary = cu.compare_flv(fixture, out, "rtmp-play")

@@ -170,3 +170,18 @@ def check_flv_metadata(expected_path, actual_path):
     if exp is not None and got is None:
         return ["no onMetaData in %s" % actual_path]
     return rt.compare_metadata(exp, got)
+
+
+def check_probe_events(events, fixture):
+    """Problems of rtmp-probe's events for a played fixture: frame-exact media, one metadata
+    event equal to the fixture's, and connect, play, ..., disconnect in that order."""
+    problems = rt.check_media(events, fixture)
+    meta = [e for e in events if e["event"] == "metadata"]
+    if len(meta) != 1:
+        problems.append("expected one metadata event, got %d" % len(meta))
+    else:
+        problems += rt.compare_metadata(rt.flv_metadata(rt.read_flv(fixture)), meta[0].get("data"))
+    kinds = [e["event"] for e in events]
+    if kinds[:1] != ["connect"] or "play" not in kinds or kinds[-1] != "disconnect":
+        problems.append("expected connect, play, ..., disconnect; got %s ... %s" % (kinds[:4], kinds[-1:]))
+    return problems

@@ -6,7 +6,7 @@ pkgs=(
   libboost1.81-dev libssl-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   ffmpeg nginx libnginx-mod-rtmp rtmpdump openssl procps python3 git
-  doxygen help2man dpkg-dev make
+  doxygen help2man dpkg-dev make xsltproc curl
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   chromium
 )

@@ -88,9 +88,16 @@ HttpReply streams_json(HttpContext& ctx) {
     for (const auto& p : s.player_list)
       if (auto proto = player_protocol(p.remote); proto != "internal")
         viewers[std::string(proto)] = viewers[std::string(proto)].get<int>() + 1;
-    viewers["hls"] = ctx.hls_clients.viewers(s.app + "/" + s.key, now);
+    json bytes = {{"rtmp", 0}, {"http-flv", 0}, {"ws-flv", 0}};
+    for (const auto& p : s.player_list)
+      if (auto proto = player_protocol(p.remote); proto != "internal")
+        bytes[std::string(proto)] = bytes[std::string(proto)].get<std::uint64_t>() + p.bytes_sent;
+    const std::string name = s.app + "/" + s.key;
+    viewers["hls"] = ctx.hls_clients.viewers(name, now);
+    bytes["hls"] = ctx.hls_clients.bytes(name);
     auto& st = j["streams"][i];
     st["viewers"] = std::move(viewers);
+    st["bytes_out_by_protocol"] = std::move(bytes);
     st["clients"] = client_rows(s);
     const std::string base = "/" + path_segment(s.app) + "/" + path_segment(s.key);
     st["preview"] = {{"flv", base + ".flv"},

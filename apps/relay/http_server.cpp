@@ -38,15 +38,6 @@ std::map<std::string, std::size_t> players_by_protocol(const StreamStats& s) {
   return n;
 }
 
-// Bytes queued to the current players by protocol, and HLS bytes served for the stream.
-std::map<std::string, std::uint64_t> bytes_by_protocol(const StreamStats& s, HttpContext& ctx) {
-  std::map<std::string, std::uint64_t> n;
-  for (const char* p : protocols) n[p] = 0;
-  for (const auto& p : s.player_list) n[protocol_of(p)] += p.bytes_sent;
-  n["hls"] = ctx.hls_clients.bytes(s.app + "/" + s.key);
-  return n;
-}
-
 // The stats with what only the HTTP server knows added (ctx null: the relay's alone).
 HttpReply stats_answer(const Relay& relay, HttpContext* ctx, std::string_view method,
                        std::string_view target) {
@@ -88,15 +79,8 @@ HttpReply stats_answer(const Relay& relay, HttpContext* ctx, std::string_view me
     text += fmt::format("rtmp_http_connections {}\n", ctx->connections.load());
     return {200, "text/plain; version=0.0.4; charset=utf-8", std::move(text)};
   }
-  auto j = to_json(stats);
-  if (ctx) {
-    for (std::size_t i = 0; i < stats.size(); ++i) {
-      j["streams"][i]["hls_viewers"] = viewers[i];
-      j["streams"][i]["players_by_protocol"] = players_by_protocol(stats[i]);
-      j["streams"][i]["bytes_out_by_protocol"] = bytes_by_protocol(stats[i], *ctx);
-    }
-  }
-  return {200, "application/json", j.dump(2) + "\n"};
+  // With an HTTP server, /api/streams is http_api.cpp's (viewers and bytes by protocol).
+  return {200, "application/json", to_json(stats).dump(2) + "\n"};
 }
 
 }  // namespace

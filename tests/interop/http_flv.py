@@ -100,7 +100,7 @@ def case_ws(args, work, fixture):
         ws = ws_reader(port, ws_out)
         server.wait_log(r"-flv play live/k", 2)
         st, _, body = hu.get(port, "/api/streams")
-        by = json.loads(body)["streams"][0].get("players_by_protocol", {})
+        by = json.loads(body)["streams"][0].get("viewers", {})
         counted = by.get("http-flv") == 1 and by.get("ws-flv") == 1
         publish(server, fixture, work)
         reader.join(20)
@@ -109,7 +109,7 @@ def case_ws(args, work, fixture):
             return ["a response did not end after the unpublish"]
         problems = check_response(reader, "http-flv")
         if not counted:
-            problems.append("/api/streams players_by_protocol: %s" % by)
+            problems.append("/api/streams viewers: %s" % by)
         a, b = open(http_out, "rb").read(), open(ws_out, "rb").read()
         if a != b:
             problems.append("ws-flv got %d bytes, http-flv %d: not the same bytes" % (len(b), len(a)))

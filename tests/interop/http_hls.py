@@ -136,7 +136,7 @@ def main():
                     blocking_checks(port, base, problems)
                     checked_blocking = True
                     s = json.loads(get(port, "/api/streams")[2])["streams"][0]
-                    if s.get("hls_viewers") != 1 or not s.get("bytes_out_by_protocol", {}).get("hls"):
+                    if s.get("viewers", {}).get("hls") != 1 or not s.get("bytes_out_by_protocol", {}).get("hls"):
                         problems.append("/api/streams: HLS viewer/bytes not counted: %s" % s)
                 time.sleep(0.1)
             pub.wait(10)

@@ -62,7 +62,7 @@ def main():
         try:
             port = int(ou.log_value(server, r"http on port (\d+)"))
             status, ctype, body = get(port, "/api/streams")
-            if status != 200 or json.loads(body) != {"streams": []}:
+            if status != 200 or json.loads(body).get("streams") != []:
                 problems.append("idle /api/streams: %s %r" % (status, body))
             out = os.path.join(work, "player.flv")
             player = rt.Process("player", ru.player_cmd("ffmpeg", server.url("k"), out), work)

@@ -341,7 +341,7 @@ Result<void> apply_edits(const Box* edts, Mp4Track& t, std::uint32_t movie_times
 
 }  // namespace
 
-Result<Mp4File> read_mp4(SharedBytes file) {
+Result<Mp4File> read_mp4(const SharedBytes& file) {
   Mp4File out;
   out.data = file;
   ByteView all(*file);

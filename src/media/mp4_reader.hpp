@@ -58,6 +58,6 @@ struct Mp4File {
 // sample tables that do not add up, samples outside the file), errc::unsupported (fragmented
 // files, edit lists with more than one media segment, sample descriptions other than the
 // first, 'stz2').
-Result<Mp4File> read_mp4(SharedBytes file);
+Result<Mp4File> read_mp4(const SharedBytes& file);
 
 }  // namespace rtmp

@@ -572,7 +572,7 @@ TEST(ServerSession, DeferredPublishHoldsInputUntilResolved) {
 }  // namespace
 }  // namespace rtmp
 
-// Hostile peers (issue 7; tests/interop/hostile.py runs the same against rtmp-server).
+// Hostile peers (tests/interop/hostile.py runs the same against rtmp-server).
 namespace rtmp {
 namespace {
 

@@ -4,12 +4,9 @@
 #include "rtmp/client.hpp"
 #include "rtmp/server.hpp"
 #include "support/event_log.hpp"
+#include "support/self_signed.hpp"
 
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-#include <openssl/x509v3.h>
 #include <boost/asio.hpp>
 
 #include <unistd.h>
@@ -27,59 +24,18 @@ namespace asio = boost::asio;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-// A self-signed P-256 certificate for IP 127.0.0.1 (CA:TRUE so it can be its own trust
-// anchor), written as PEM into a fresh directory; made in-process so the test needs no
-// openssl CLI.
+// The kit's self-signed certificate for IP 127.0.0.1, and a key matching no certificate,
+// written as PEM into a fresh directory.
 struct TestCert {
-  fs::path dir, cert, key, other_key;
+  test::TempDir tmp{"rtmp_tls_test"};
+  fs::path dir = tmp.path();
+  fs::path cert, key, other_key;
 
   TestCert() {
-    dir = fs::temp_directory_path() / ("rtmp_tls_test_" + std::to_string(::getpid()));
-    fs::create_directories(dir);
-    cert = dir / "cert.pem";
-    key = dir / "key.pem";
-    other_key = dir / "other_key.pem";
-    EVP_PKEY* pkey = EVP_EC_gen("P-256");
-    EVP_PKEY* other = EVP_EC_gen("P-256");
-    X509* x = X509_new();
-    X509_set_version(x, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-    X509_gmtime_adj(X509_getm_notBefore(x), -60);
-    X509_gmtime_adj(X509_getm_notAfter(x), 86400);
-    X509_set_pubkey(x, pkey);
-    X509_NAME* name = X509_get_subject_name(x);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                               reinterpret_cast<const unsigned char*>("127.0.0.1"), -1, -1, 0);
-    X509_set_issuer_name(x, name);
-    X509V3_CTX ctx;
-    X509V3_set_ctx_nodb(&ctx);
-    X509V3_set_ctx(&ctx, x, x, nullptr, nullptr, 0);
-    for (auto [nid, value] : {std::pair{NID_subject_alt_name, "IP:127.0.0.1"},
-                              std::pair{NID_basic_constraints, "critical,CA:TRUE"}}) {
-      X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
-      X509_add_ext(x, ext, -1);
-      X509_EXTENSION_free(ext);
-    }
-    X509_sign(x, pkey, EVP_sha256());
-    write(cert, [&](FILE* f) { PEM_write_X509(f, x); });
-    write(key,
-          [&](FILE* f) { PEM_write_PrivateKey(f, pkey, nullptr, nullptr, 0, nullptr, nullptr); });
-    write(other_key,
-          [&](FILE* f) { PEM_write_PrivateKey(f, other, nullptr, nullptr, 0, nullptr, nullptr); });
-    X509_free(x);
-    EVP_PKEY_free(pkey);
-    EVP_PKEY_free(other);
-  }
-  ~TestCert() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-  template <class F>
-  static void write(const fs::path& p, F f) {
-    FILE* file = std::fopen(p.c_str(), "w");
-    ASSERT_NE(file, nullptr);
-    f(file);
-    std::fclose(file);
+    const auto pem = test::make_self_signed();
+    cert = tmp.write("cert.pem", pem.cert_pem);
+    key = tmp.write("key.pem", pem.key_pem);
+    other_key = tmp.write("other_key.pem", test::make_private_key_pem());
   }
 };
 

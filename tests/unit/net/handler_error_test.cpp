@@ -5,6 +5,7 @@
 #include "rtmp/client.hpp"
 #include "rtmp/core/command.hpp"
 #include "rtmp/server.hpp"
+#include "support/event_log.hpp"
 #include "unit/media/media_test_util.hpp"
 
 #include <gtest/gtest.h>
@@ -35,12 +36,6 @@ struct Seen {
   std::vector<Error> snapshot() {
     std::lock_guard lock(mutex);
     return disconnects;
-  }
-  template <class P>
-  static bool wait_for(P pred, std::chrono::milliseconds limit = 5s) {
-    const auto end = std::chrono::steady_clock::now() + limit;
-    while (!pred() && std::chrono::steady_clock::now() < end) std::this_thread::sleep_for(5ms);
-    return pred();
   }
 };
 
@@ -154,16 +149,16 @@ std::unique_ptr<BlockingClient> good_publisher(Fixture& f) {
 void expect_good_session_works(Fixture& f, BlockingClient& good) {
   const int before = f.seen.good_media.load();
   ASSERT_TRUE(good.send_video(frame(40)));
-  EXPECT_TRUE(Seen::wait_for([&] { return f.seen.good_media.load() > before; }));
+  EXPECT_TRUE(test::eventually([&] { return f.seen.good_media.load() > before; }));
   EXPECT_EQ(good.state(), Client::State::publishing);
   EXPECT_EQ(f.server->session_count(), 1u);
   good.close();
-  EXPECT_TRUE(Seen::wait_for([&] { return f.seen.good_disconnects.load() == 1; }));
+  EXPECT_TRUE(test::eventually([&] { return f.seen.good_disconnects.load() == 1; }));
 }
 
 // Exactly one on_disconnect for the throwing session, naming the callback and what().
 void expect_one_handler_error(Fixture& f, const std::string& callback, const std::string& what) {
-  ASSERT_TRUE(Seen::wait_for([&] { return !f.seen.snapshot().empty(); }));
+  ASSERT_TRUE(test::eventually([&] { return !f.seen.snapshot().empty(); }));
   std::this_thread::sleep_for(50ms);  // a second call would come now
   auto d = f.seen.snapshot();
   ASSERT_EQ(d.size(), 1u);
@@ -374,10 +369,10 @@ void client_case(const std::string& where, const std::string& what) {
   Error e = player.wait_closed(2000ms);
   EXPECT_EQ(e.code, errc::handler_error) << e.message();
   EXPECT_NE(e.detail.find(where + " threw: " + what), std::string::npos) << e.detail;
-  ASSERT_TRUE(Seen::wait_for([&] { return h.snapshot().size() == 1; }));
+  ASSERT_TRUE(test::eventually([&] { return h.snapshot().size() == 1; }));
   EXPECT_EQ(h.snapshot()[0].code, errc::handler_error);
   // The server sees the player leave.
-  EXPECT_TRUE(Seen::wait_for([&] { return ended.load() == 1; }));
+  EXPECT_TRUE(test::eventually([&] { return ended.load() == 1; }));
   std::this_thread::sleep_for(50ms);
   EXPECT_EQ(h.snapshot().size(), 1u);
 }

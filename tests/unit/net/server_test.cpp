@@ -69,7 +69,10 @@ class TestHandler : public Handler {
     return Decision::accept();
   }
   Decision on_publish(const PublishInfo& i) override {
-    if (publish_delay.count() > 0 && i.key == "slow") std::this_thread::sleep_for(publish_delay);
+    if (publish_delay.count() > 0 && i.key == "slow") {
+      r_.add("slow publish begins");
+      std::this_thread::sleep_for(publish_delay);  // a handler that blocks its session
+    }
     r_.add("publish " + i.key);
     if (reject_publish_) return Decision::reject("no", "NetStream.Publish.BadName");
     return Decision::accept();
@@ -340,7 +343,9 @@ TEST(Server, SlowHandlerDelaysOnlyItsOwnSession) {
     BlockingClient c((*s)->port());
     c.publish("slow");
   });
-  std::this_thread::sleep_for(100ms);
+  ASSERT_TRUE(r.wait_events([](const auto& ev) {
+    return std::find(ev.begin(), ev.end(), "slow publish begins") != ev.end();
+  }));
   auto t0 = Clock::now();
   BlockingClient fast((*s)->port());
   fast.publish("fast");

@@ -18,7 +18,6 @@
 import json
 import os
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -75,20 +74,7 @@ def case_play(args, work, fixture):
 
 
 def ws_reader(port, out):
-    ws = hu.WsClient(port, "/live/k.flv")
-    if ws.status != 101:
-        raise rt.TestFailure("WebSocket upgrade answered %s" % ws.status)
-    def run():
-        with open(out, "wb") as f:
-            while True:
-                m = ws.recv()
-                if m is None:
-                    break
-                f.write(m)
-        ws.close()
-    t = threading.Thread(target=run, daemon=True)
-    t.start()
-    return t
+    return hu.read_ws_into(hu.WsClient(port, "/live/k.flv"), out)
 
 
 def case_ws(args, work, fixture):

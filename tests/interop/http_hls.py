@@ -40,15 +40,7 @@ def get(port, path, headers=None, method="GET", timeout=20):
 
 def packets_ms(path):
     """Per-track packets with times in ms (from *_time) for any container."""
-    data = rt.ffprobe_json(path, "-show_packets")
-    tracks = {"video": [], "audio": []}
-    for p in data.get("packets", []):
-        kind = p.get("codec_type")
-        if kind in tracks and "dts_time" in p:
-            tracks[kind].append(rt.Packet(round(float(p["dts_time"]) * 1000),
-                                          round(float(p["pts_time"]) * 1000),
-                                          "K" in p.get("flags", ""), int(p["size"])))
-    return tracks
+    return hu.ms_packets(rt.ffprobe_json(path, "-show_packets"))
 
 
 class Follower:

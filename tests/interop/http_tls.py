@@ -27,7 +27,6 @@ import socket
 import ssl
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -64,21 +63,7 @@ class WssClient(hu.WsClient):
 
 
 def wss_reader(port, cafile, out):
-    ws = WssClient(port, "/live/k.flv", cafile)
-    if ws.status != 101:
-        raise rt.TestFailure("WSS upgrade answered %s" % ws.status)
-
-    def run():
-        with open(out, "wb") as f:
-            while True:
-                m = ws.recv()
-                if m is None:
-                    break
-                f.write(m)
-        ws.close()
-    t = threading.Thread(target=run, daemon=True)
-    t.start()
-    return t
+    return hu.read_ws_into(WssClient(port, "/live/k.flv", cafile), out, "WSS")
 
 
 def https_get(port, path, cafile, timeout=20):
@@ -109,16 +94,7 @@ def curl_head(url, cafile=None):
     return status, headers
 
 
-def ms_packets(data):
-    """ffprobe -show_packets JSON as per-track packets in ms (from *_time)."""
-    tracks = {"video": [], "audio": []}
-    for p in data.get("packets", []):
-        kind = p.get("codec_type")
-        if kind in tracks and "dts_time" in p:
-            tracks[kind].append(rt.Packet(round(float(p["dts_time"]) * 1000),
-                                          round(float(p["pts_time"]) * 1000),
-                                          "K" in p.get("flags", ""), int(p["size"])))
-    return tracks
+ms_packets = hu.ms_packets
 
 
 class Probe:

@@ -155,3 +155,34 @@ def raw_request(port, data, timeout=5.0):
             out += b
     finally:
         s.close()
+
+
+def read_ws_into(ws, out, what="WebSocket"):
+    """Writes every message of an upgraded WebSocket client (WsClient or one with the same
+    recv/close) to the file `out` on a thread, which it returns; checks the 101 first."""
+    if ws.status != 101:
+        raise rt.TestFailure("%s upgrade answered %s" % (what, ws.status))
+
+    def run():
+        with open(out, "wb") as f:
+            while True:
+                m = ws.recv()
+                if m is None:
+                    break
+                f.write(m)
+        ws.close()
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    return t
+
+
+def ms_packets(data):
+    """ffprobe -show_packets JSON as per-track packets in ms (from *_time)."""
+    tracks = {"video": [], "audio": []}
+    for p in data.get("packets", []):
+        kind = p.get("codec_type")
+        if kind in tracks and "dts_time" in p:
+            tracks[kind].append(rt.Packet(round(float(p["dts_time"]) * 1000),
+                                          round(float(p["pts_time"]) * 1000),
+                                          "K" in p.get("flags", ""), int(p["size"])))
+    return tracks

@@ -13,13 +13,11 @@ Cases (--case):
            error log line, the file reads as a frame-exact prefix, and the publish and an
            ffmpeg player of it are untouched (frame-exact to the end).
   unwritable  --record under a path that cannot be created: one error line, stream untouched.
-Skipped (77) when rtmp-server has no --record-format.
 """
 
 import os
 import re
 import signal
-import subprocess
 import sys
 import time
 
@@ -215,10 +213,6 @@ def main():
     p.add_argument("--case", choices=sorted(CASES), required=True)
     args = p.parse_args()
     rt.require_tools("ffmpeg", "ffprobe")
-    helptext = subprocess.run([args.server, "--help"], stdout=subprocess.PIPE).stdout.decode()
-    if "--record-format" not in helptext:
-        print("SKIP: rtmp-server has no --record-format")
-        sys.exit(rt.SKIP)
 
     def run():
         work = rt.work_dir(args, "ops_record_" + args.case)

@@ -183,13 +183,15 @@ def case_idle(args, work):
             problems.append("HLS beside the idle connections: playlist %s, segment %s, %.2f s" % (st, st2, took))
         else:
             print("HLS playlist + %s beside them: 200, %.2f s" % (seg, took))
-        closed = wait_closed(socks, opened, 4 + 3 + (time.monotonic() - t0))
+        # An ASan build walks 10,000 timers several times slower: more slack, same 4 s timeout.
+        slack = 3 * (4 if sanitized(args.server) else 1)
+        closed = wait_closed(socks, opened, 4 + slack + (time.monotonic() - t0))
         still = sum(1 for c in closed if c is None)
         early = sum(1 for c in closed if c is not None and c < 3.5)
-        late = sum(1 for c in closed if c is not None and c > 7)
+        late = sum(1 for c in closed if c is not None and c > 4 + slack)
         if still or early or late:
-            problems.append("idle connections: %d still open, %d closed before 3.5 s, %d after 7 s"
-                            % (still, early, late))
+            problems.append("idle connections: %d still open, %d closed before 3.5 s, %d after %d s"
+                            % (still, early, late, 4 + slack))
         else:
             cs = sorted(closed)
             print("all %d closed by the server %.2f..%.2f s after opening" % (IDLE, cs[0], cs[-1]))
@@ -267,7 +269,9 @@ def case_abort(args, work):
         else:
             print("connections back to %d after the aborts" % n)
         print("RSS after 20: %d KiB, after %d: %d KiB" % (rss[0], big, rss[-1]))
-        if len(rss) == 2 and rss[1] - rss[0] > 8 * 1024:
+        # ASan's quarantine keeps freed memory resident, so growth says nothing there; the
+        # connection gauge above and LeakSanitizer at exit cover leaks in that build.
+        if len(rss) == 2 and rss[1] - rss[0] > 8 * 1024 and not sanitized(args.server):
             problems.append("RSS grew %d KiB from 20 to %d abandoned requests" % (rss[1] - rss[0], big))
         problems += finish_stream(pub, reader, out, fixture)
     finally:

@@ -13,6 +13,7 @@ import ssl
 import subprocess
 import sys
 import threading
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import client_util as cu  # noqa: E402
@@ -125,6 +126,14 @@ def main():
             for name, extra in (("publish_no_verify", ["--no-tls-verify"]), ("publish_ca_file", ["--ca-file", cert])):
                 pub = rt.Process(name, base + extra, work)
                 cu.wait_ok(pub, args.timeout, name)
+            # The proxy may still be forwarding the end of the second session: wait for the
+            # probe to report both ends before stopping it.
+            deadline = time.monotonic() + 15
+            while time.monotonic() < deadline:
+                with open(probe.out_path, "rb") as f:
+                    if f.read().count(b'"event":"disconnect"') >= 2:
+                        break
+                time.sleep(0.05)
         finally:
             if proxy:
                 proxy.close()

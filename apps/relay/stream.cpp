@@ -139,26 +139,10 @@ Decision Stream::publish(const std::shared_ptr<Session>& session, std::uint32_t 
     return Decision::reject(key_ + " is already being published", "NetStream.Publish.BadName");
   }
   (void)stream_id;
-  publisher_ = session;
-  publisher_id_ = session->id();
-  publisher_remote_ = session->remote_address();
-  publish_start_ = now;
-  last_input_ = now;
+  start_publisher(session, now);
   ts_offset_ = 0;
   last_ts_ = 0;
   rebase_pending_ = false;
-  meter_.reset(now);
-  window_start_ = now;
-  gop_.clear();
-  video_started_ = false;
-  demuxer_.reset();
-  video_codec_.clear();
-  audio_codec_.clear();
-  width_ = height_ = sample_rate_ = channels_ = 0;
-  // A republish may bring other codecs: players are checked again at its sequence headers.
-  codecs_.clear();
-  legacy_filter_ = TrackFilter(TrackFilter::Target::legacy);
-  one_track_filter_ = TrackFilter(TrackFilter::Target::enhanced_one_track);
   recorder_ = std::move(recorder);
   spdlog::info("relay: publish app={} key={} session={} remote={} players={}{}", app_, key_,
                publisher_id_, publisher_remote_, players_.size(),
@@ -204,23 +188,8 @@ void Stream::take_over(const std::shared_ptr<Session>& session, TimePoint now) {
   publisher_->send_status("error", "NetStream.Publish.BadName",
                           key_ + " was taken over by another publisher");
   publisher_->close();
-  publisher_ = session;
-  publisher_id_ = session->id();
-  publisher_remote_ = session->remote_address();
-  publish_start_ = now;
-  last_input_ = now;
+  start_publisher(session, now);
   rebase_pending_ = true;
-  meter_.reset(now);
-  window_start_ = now;
-  gop_.clear();
-  video_started_ = false;
-  demuxer_.reset();
-  video_codec_.clear();
-  audio_codec_.clear();
-  width_ = height_ = sample_rate_ = channels_ = 0;
-  codecs_.clear();
-  legacy_filter_ = TrackFilter(TrackFilter::Target::legacy);
-  one_track_filter_ = TrackFilter(TrackFilter::Target::enhanced_one_track);
   for (auto& pl : players_) {
     pl.waiting_start = true;
     pl.skipping = false;
@@ -818,6 +787,27 @@ StreamStats Stream::stats(TimePoint now, bool with_players) const {
     }
   }
   return s;
+}
+
+// What a new publisher (a publish or a takeover) starts from: its identity, fresh meters, no
+// cached GOP and no codec facts; players are checked again at its sequence headers.
+void Stream::start_publisher(const std::shared_ptr<Session>& session, TimePoint now) {
+  publisher_ = session;
+  publisher_id_ = session->id();
+  publisher_remote_ = session->remote_address();
+  publish_start_ = now;
+  last_input_ = now;
+  meter_.reset(now);
+  window_start_ = now;
+  gop_.clear();
+  video_started_ = false;
+  demuxer_.reset();
+  video_codec_.clear();
+  audio_codec_.clear();
+  width_ = height_ = sample_rate_ = channels_ = 0;
+  codecs_.clear();
+  legacy_filter_ = TrackFilter(TrackFilter::Target::legacy);
+  one_track_filter_ = TrackFilter(TrackFilter::Target::enhanced_one_track);
 }
 
 }  // namespace rtmp::relay

@@ -119,6 +119,7 @@ class Stream {
   bool kick(std::uint64_t session_id, std::string_view reason);
 
  private:
+  void start_publisher(const std::shared_ptr<Session>& session, TimePoint now);
   struct Player {
     std::shared_ptr<Session> session;
     std::uint64_t id = 0;
